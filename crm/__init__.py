@@ -1,0 +1,113 @@
+"""Go Global CRM: the Flask application factory."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask, has_request_context, redirect, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from crm.config import DEFAULT_SECRET, Config
+from crm.errors import register_error_handlers
+from crm.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+from crm.logging_setup import configure_logging
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+# Feature blueprints: (package under crm/, URL prefix). Add one line per feature.
+BLUEPRINTS: list[tuple[str, str | None]] = [
+    ("auth", None),
+    ("firms", "/firms"),
+    ("portal", "/portal"),
+    ("verification", "/verification"),
+    ("partners", "/partners"),
+    ("opportunities", "/opportunities"),
+    ("interactions", "/support"),
+    ("programmes", "/programmes"),
+    ("imports", "/imports"),
+    ("duplicates", "/duplicates"),
+    ("admin", "/admin"),
+]
+
+
+def select_locale() -> str:
+    """Vietnamese unless the user switched to English (kept in the session)."""
+    if not has_request_context():  # commands and imports speak Vietnamese
+        return "vi"
+    lang = session.get("lang")
+    return lang if lang in ("vi", "en") else "vi"
+
+
+def create_app(config: type[Config] = Config) -> Flask:
+    """Build the CRM application."""
+    app = Flask(__name__, template_folder="../templates")
+    app.config.from_object(config)
+    _refuse_default_secret_in_production(app)
+    logging.basicConfig(level=logging.INFO)
+    configure_logging(app)  # JSON lines when CRM_ENV=production
+    for ext in (db, csrf, login_manager, bootstrap):
+        ext.init_app(app)
+    # SQLite needs batch ALTERs.
+    migrate.init_app(app, db, render_as_batch=True, directory=str(MIGRATIONS_DIR))
+    babel.init_app(app, locale_selector=select_locale)
+
+    from crm import audit, auth, security
+
+    auth.throttle.init_app(app)
+    audit.install(app)
+
+    for module, prefix in BLUEPRINTS:
+        blueprint = importlib.import_module(f"crm.{module}").bp
+        app.register_blueprint(blueprint, url_prefix=prefix)
+    auth.policy.install(app)
+    security.install(app)
+    register_error_handlers(app)
+    _register_template_helpers(app)
+
+    from crm.auth.policy import ALL_ROLES, roles_required
+
+    @app.route("/")
+    @roles_required(ALL_ROLES)
+    def index() -> ResponseReturnValue:
+        if current_user.role == "enterprise":
+            return redirect(url_for("portal.dashboard"))
+        return redirect(url_for("firms.index"))
+
+    @app.route("/health")
+    def health() -> ResponseReturnValue:
+        db.session.execute(db.text("SELECT 1"))
+        return {"status": "ok"}
+
+    return app
+
+
+def _refuse_default_secret_in_production(app: Flask) -> None:
+    """With CRM_ENV=production the app does not start on the development SECRET_KEY."""
+    if app.config["SECRET_KEY"] != DEFAULT_SECRET or app.testing:
+        return
+    if os.environ.get("CRM_ENV") == "production":
+        raise RuntimeError(
+            "SECRET_KEY is the development default: set a long random SECRET_KEY "
+            "environment variable before running in production."
+        )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        logging.getLogger(__name__).warning(
+            "SECRET_KEY is the development default on a PostgreSQL database"
+        )
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from crm import display
+
+    app.jinja_env.globals.update(
+        province_name=display.province_name,
+        commune_name=display.commune_name,
+        country_name=display.country_name,
+        hs_title=display.hs_title,
+        scheme_name=display.scheme_name,
+        label=display.label,
+        current_locale=select_locale,
+    )

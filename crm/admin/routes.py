@@ -1,0 +1,142 @@
+"""Admin pages: the audit log and user management. Admins only."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from crm import audit
+from crm.admin import bp, queries, services
+from crm.admin.forms import (
+    AuditFilterForm,
+    ConfirmForm,
+    RoleForm,
+    UserCreateForm,
+    UserFilterForm,
+)
+from crm.auth.policy import ADMIN_ROLES, roles_required
+from crm.auth.services import RESET_LIFETIME, create_reset_link
+from crm.errors import UserError
+from crm.extensions import db
+from crm.models import User
+
+PER_PAGE = 50
+
+
+def _filters(form: AuditFilterForm | UserFilterForm) -> dict:
+    """The valid filter values (an invalid one is ignored and shown as an error)."""
+    form.validate()
+    return {name: field.data for name, field in form._fields.items()
+            if name != "submit" and not field.errors and field.data not in (None, "")}
+
+
+def _link_page(user: User, token: str, created: bool = False) -> ResponseReturnValue:
+    """Show the one-time link once: it is stored hashed and is not in the audit trail."""
+    link = url_for("auth.reset_password", token=token, _external=True)
+    html = render_template("admin/reset_link.html", user=user, link=link, created=created,
+                           hours=int(RESET_LIFETIME.total_seconds() // 3600))
+    return html, 200, {"Cache-Control": "no-store"}
+
+
+@bp.route("/audit")
+@roles_required(ADMIN_ROLES)
+def audit_log() -> ResponseReturnValue:
+    """Who did what, when, from where; firm events with their field-level changes."""
+    form = AuditFilterForm(request.args).setup()
+    filters = _filters(form)
+    page = db.paginate(queries.audit_events(filters), per_page=PER_PAGE, error_out=False)
+    return render_template("admin/audit.html", form=form, page=page, filters=filters,
+                           changes=queries.firm_changes_for(page.items),
+                           actions=audit.ACTIONS, target_types=audit.TARGET_TYPES)
+
+
+@bp.route("/users")
+@roles_required(ADMIN_ROLES)
+def users() -> ResponseReturnValue:
+    """Every account, with role, firm, status and second factor."""
+    form = UserFilterForm(request.args).setup()
+    filters = _filters(form)
+    page = db.paginate(queries.users(filters), per_page=PER_PAGE, error_out=False)
+    return render_template("admin/users.html", form=form, page=page, filters=filters)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required(ADMIN_ROLES)
+def user_new() -> ResponseReturnValue:
+    """Create an account; the new user sets a password through a one-time link."""
+    form = UserCreateForm().setup()
+    if form.validate_on_submit():
+        try:
+            user, token = services.create_user(form.data, by=current_user)
+        except UserError as err:
+            db.session.rollback()
+            form[err.field or "email"].errors.append(err.message)
+        else:
+            db.session.commit()
+            return _link_page(user, token, created=True)
+    return render_template("admin/user_new.html", form=form)
+
+
+@bp.route("/users/<int:user_id>")
+@roles_required(ADMIN_ROLES)
+def user_show(user_id: int) -> ResponseReturnValue:
+    """One account: role, status, reset link, its latest audit events."""
+    user = db.get_or_404(User, user_id)
+    role_form = RoleForm(role=user.role,
+                         firm_tax_code=user.firm.tax_code if user.firm else None).setup()
+    return render_template("admin/user_show.html", user=user, role_form=role_form,
+                           confirm=ConfirmForm(), events=queries.recent_events_of(user),
+                           actions=audit.ACTIONS, target_types=audit.TARGET_TYPES)
+
+
+@bp.route("/users/<int:user_id>/role", methods=["POST"])
+@roles_required(ADMIN_ROLES)
+def user_role(user_id: int) -> ResponseReturnValue:
+    """Change the role (and the firm of an enterprise user)."""
+    user = db.get_or_404(User, user_id)
+    form = RoleForm().setup()
+    if form.validate_on_submit():
+        try:
+            services.change_role(user, form.role.data, form.firm_tax_code.data, by=current_user)
+        except UserError as err:
+            db.session.rollback()
+            flash(err.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("Đã đổi vai trò."), "success")
+    return redirect(url_for("admin.user_show", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@roles_required(ADMIN_ROLES)
+def user_active(user_id: int) -> ResponseReturnValue:
+    """Deactivate (its sessions end at once) or reactivate an account."""
+    user = db.get_or_404(User, user_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.set_active(user, request.form.get("active") == "1", by=current_user)
+        except UserError as err:
+            db.session.rollback()
+            flash(err.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("Đã mở khóa tài khoản.") if user.active else _("Đã khóa tài khoản."),
+                  "success")
+    return redirect(url_for("admin.user_show", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/reset-link", methods=["POST"])
+@roles_required(ADMIN_ROLES)
+def user_reset_link(user_id: int) -> ResponseReturnValue:
+    """A new one-time password link for the user, shown to the admin (there is no mail)."""
+    user = db.get_or_404(User, user_id)
+    if not user.active:
+        flash(_("Tài khoản đang bị khóa: hãy mở khóa trước."), "warning")
+        return redirect(url_for("admin.user_show", user_id=user.id))
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("admin.user_show", user_id=user.id))
+    token = create_reset_link(user, by=current_user)
+    db.session.commit()
+    return _link_page(user, token)

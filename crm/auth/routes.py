@@ -1,0 +1,252 @@
+"""Login (password, then TOTP when enrolled), logout, account security, language switch."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from werkzeug.exceptions import TooManyRequests
+
+from crm import audit
+from crm.auth import bp, services, throttle
+from crm.auth.forms import (
+    LoginForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    TotpDisableForm,
+    TotpEnrolForm,
+    TotpLoginForm,
+)
+from crm.auth.policy import ALL_ROLES, roles_required
+from crm.errors import UserError
+from crm.extensions import db
+from crm.models import User
+
+TOTP_PENDING_SECONDS = 300  # the password step is valid this long for the code step
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths: never an open redirect."""
+    if target and urlsplit(target).netloc == "" and target.startswith("/") \
+            and not target.startswith("//"):
+        return target
+    return url_for("index")
+
+
+def _fresh_session() -> None:
+    """Drop everything in the session but the language (a new session at each login step)."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
+def _log_in(user: User, **detail: Any) -> None:
+    """Start the user's session and audit it (the caller commits)."""
+    _fresh_session()
+    login_user(user)
+    session.permanent = True
+    audit.record("login", "user", user.id, detail or None, user=user)
+
+
+def _put_error(form: Any, err: UserError) -> None:
+    """A service's message next to its field, or on top of the form."""
+    if err.field and err.field in form:
+        form[err.field].errors = [*form[err.field].errors, err.message]
+    else:
+        flash(err.message, "danger")
+
+
+@bp.errorhandler(429)
+def throttled(err: TooManyRequests) -> ResponseReturnValue:
+    """Too many failed logins: a generic message that says nothing about the account."""
+    audit.log.warning("login throttled from %s", request.remote_addr)
+    return render_template("auth/throttled.html"), 429, {"Retry-After": "60"}
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@throttle.per_address
+@throttle.per_account
+def login() -> ResponseReturnValue:
+    """Log in by e-mail and password; the failure message does not say which was wrong."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is None:
+            audit.record("login_failed", "user", None,
+                         email=services.folded_email(form.email.data))
+            db.session.commit()
+            flash(_("Email hoặc mật khẩu không đúng."), "danger")
+        elif user.totp_secret:
+            _fresh_session()
+            session["totp_pending"] = {
+                "id": user.id, "version": user.session_version or 0, "at": time.time(),
+                "email": services.folded_email(user.email),
+                "next": _safe_next(request.args.get("next")),
+            }
+            return redirect(url_for("auth.login_totp"))
+        else:
+            _log_in(user)
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+def _pending_user() -> User | None:
+    """The user whose password was right a moment ago and who still owes the code."""
+    pending = session.get("totp_pending")
+    if not pending or time.time() - pending.get("at", 0) > TOTP_PENDING_SECONDS:
+        return None
+    user = db.session.get(User, pending["id"])
+    if user is None or not user.active or not user.totp_secret \
+            or (user.session_version or 0) != pending["version"]:
+        return None
+    return user
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@throttle.per_address
+@throttle.per_account
+def login_totp() -> ResponseReturnValue:
+    """Second step for enrolled users: the 6-digit code from the authenticator app."""
+    user = _pending_user()
+    if user is None:
+        session.pop("totp_pending", None)
+        flash(_("Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại."), "warning")
+        return redirect(url_for("auth.login"))
+    form = TotpLoginForm()
+    if form.validate_on_submit():
+        if services.check_totp(user, form.code.data):
+            target = session["totp_pending"]["next"]
+            _log_in(user, second_factor=True)
+            db.session.commit()
+            return redirect(target)
+        audit.record("totp_failed", "user", user.id, user=user)
+        db.session.commit()
+        form.code.errors = [_("Mã xác thực không đúng hoặc đã dùng.")]
+    return render_template("auth/totp_login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@roles_required(ALL_ROLES)
+def logout() -> ResponseReturnValue:
+    """Log out (POST, with CSRF)."""
+    audit.record("logout", "user", current_user.id)
+    db.session.commit()
+    logout_user()
+    _fresh_session()
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/lang/<code>", methods=["POST"])
+def set_language(code: str) -> ResponseReturnValue:
+    """Switch the interface language between Vietnamese and English."""
+    if code in ("vi", "en"):
+        session["lang"] = code
+    return redirect(_safe_next(request.form.get("next")))
+
+
+# --- the user's own account -------------------------------------------------------------
+
+@bp.route("/account")
+@roles_required(ALL_ROLES)
+def account() -> ResponseReturnValue:
+    """Password and second factor of the logged-in user."""
+    return render_template("auth/account.html", totp_roles=services.TOTP_ROLES)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@roles_required(ALL_ROLES)
+def change_password() -> ResponseReturnValue:
+    """Change one's password; the user's other sessions end, this one is renewed."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_password(user, form.current_password.data, form.new_password.data)
+        except UserError as err:
+            db.session.rollback()
+            _put_error(form, err)
+        else:
+            db.session.commit()
+            _fresh_session()
+            login_user(user)  # the session now carries the new session version
+            session.permanent = True
+            flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác đã bị đăng xuất."), "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/password.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> ResponseReturnValue:
+    """Set a new password through a one-time link made by an admin."""
+    reset = services.usable_reset(token)
+    if reset is None:
+        return render_template("auth/reset_invalid.html"), 404
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(reset, form.new_password.data)
+        except UserError as err:
+            db.session.rollback()
+            _put_error(form, err)
+        else:
+            db.session.commit()
+            if current_user.is_authenticated:
+                logout_user()
+            _fresh_session()
+            flash(_("Đã đặt mật khẩu mới. Vui lòng đăng nhập."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form, user=reset.user)
+
+
+@bp.route("/account/totp", methods=["GET", "POST"])
+@roles_required(services.TOTP_ROLES)
+def totp() -> ResponseReturnValue:
+    """Enrol an authenticator app: show the secret, confirm with a code."""
+    user = current_user._get_current_object()
+    if user.totp_secret:
+        return render_template("auth/totp.html", enrolled=True, form=TotpDisableForm())
+    secret = session.get("totp_enrol_secret") or services.new_totp_secret()
+    session["totp_enrol_secret"] = secret
+    form = TotpEnrolForm()
+    if form.validate_on_submit():
+        try:
+            services.enable_totp(user, secret, form.code.data)
+        except UserError as err:
+            db.session.rollback()
+            _put_error(form, err)
+        else:
+            db.session.commit()
+            session.pop("totp_enrol_secret", None)
+            flash(_("Đã bật xác thực hai bước."), "success")
+            return redirect(url_for("auth.account"))
+    html = render_template("auth/totp.html", enrolled=False, form=form, secret=secret,
+                           uri=services.totp_uri(user, secret))
+    return html, 200, {"Cache-Control": "no-store"}  # the secret must not sit in a cache
+
+
+@bp.route("/account/totp/disable", methods=["POST"])
+@roles_required(services.TOTP_ROLES)
+def totp_disable() -> ResponseReturnValue:
+    """Turn the second factor off (password and a current code)."""
+    user = current_user._get_current_object()
+    if not user.totp_secret:
+        abort(404)
+    form = TotpDisableForm()
+    if form.validate_on_submit():
+        try:
+            services.disable_totp(user, form.password.data, form.code.data)
+        except UserError as err:
+            db.session.rollback()
+            _put_error(form, err)
+        else:
+            db.session.commit()
+            flash(_("Đã tắt xác thực hai bước."), "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/totp.html", enrolled=True, form=form)

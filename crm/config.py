@@ -1,0 +1,59 @@
+"""Configuration, read from environment variables."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import ClassVar
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+DEFAULT_SECRET = "dev-only-change-me"  # nosec B105  # refused when CRM_ENV=production
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        return f"sqlite:///{INSTANCE_DIR / 'crm.db'}"
+    # Heroku-style URLs and bare postgresql:// should use psycopg 3.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    """Default configuration: SQLite under instance/, overridable by environment."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET)
+    SQLALCHEMY_DATABASE_URI = _database_url()
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    LANGUAGES = ("vi", "en")
+    BOOTSTRAP_SERVE_LOCAL = True  # intranets have no internet: never a CDN
+    BOOTSTRAP_BOOTSWATCH_THEME = None
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
+    REMEMBER_COOKIE_HTTPONLY = True
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    FIRMS_PER_PAGE = 25
+    WTF_CSRF_TIME_LIMIT = None  # a long form session must not lose its edits
+    # Login throttling (Flask-Limiter): memory:// suits one process (the SQLite demo); with
+    # several gunicorn workers use redis://127.0.0.1:6379 so they share the counters.
+    RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") == "1"
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "crm")
+
+
+class TestConfig(Config):
+    """Configuration for the test suite: in-memory SQLite unless TEST_DATABASE_URL is set."""
+
+    TESTING = True
+    SECRET_KEY = "test"  # nosec B105  # the test configuration only
+    WTF_CSRF_ENABLED = False
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    RATELIMIT_ENABLED = False  # the throttling tests switch it on (tests/auth/)
+    RATELIMIT_STORAGE_URI = "memory://"

@@ -1,0 +1,142 @@
+"""Names for codes shown in pages: provinces, communes, countries, HS codes, labels."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pycountry
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from vietnam_provinces import Province, Ward
+
+from crm.extensions import db
+
+
+@lru_cache(maxsize=1)
+def _provinces() -> dict[int, str]:
+    return {int(p.code): p.name for p in Province.iter_all()}
+
+
+@lru_cache(maxsize=1)
+def _wards() -> dict[int, tuple[str, int]]:
+    return {int(w.code): (w.name, int(w.province_code)) for w in Ward.iter_all()}
+
+
+def provinces() -> list[tuple[int, str]]:
+    """The 34 provinces after the 2025 reform, sorted by name."""
+    from matching.text import fold
+
+    return sorted(_provinces().items(), key=lambda kv: fold(kv[1]))
+
+
+def communes_of(province_code: int) -> list[tuple[int, str]]:
+    """Communes, wards and special zones of one province."""
+    return sorted(
+        ((code, name) for code, (name, prov) in _wards().items() if prov == province_code),
+        key=lambda kv: kv[1],
+    )
+
+
+def commune_province(commune_code: int) -> int | None:
+    """The province a commune belongs to, or None if unknown."""
+    found = _wards().get(commune_code)
+    return found[1] if found else None
+
+
+def province_name(code: int | None) -> str:
+    """Province name, or '' when unknown."""
+    return _provinces().get(code, "") if code else ""
+
+
+def commune_name(code: int | None) -> str:
+    """Commune/ward name, or ''."""
+    found = _wards().get(code) if code else None
+    return found[0] if found else ""
+
+
+# Vietnamese names of the countries the CRM meets most; others fall back to English.
+COUNTRY_VI = {
+    "VN": "Việt Nam", "CN": "Trung Quốc", "JP": "Nhật Bản", "KR": "Hàn Quốc",
+    "US": "Hoa Kỳ", "AE": "UAE", "SA": "Ả Rập Xê Út", "DE": "Đức", "FR": "Pháp",
+    "NL": "Hà Lan", "GB": "Anh", "AU": "Úc", "CA": "Canada", "SG": "Singapore",
+    "TH": "Thái Lan", "MY": "Malaysia", "ID": "Indonesia", "PH": "Philippines",
+    "IN": "Ấn Độ", "RU": "Nga", "TW": "Đài Loan", "HK": "Hồng Kông", "IT": "Ý",
+    "ES": "Tây Ban Nha", "BE": "Bỉ", "PL": "Ba Lan", "CZ": "Séc", "QA": "Qatar",
+    "KW": "Kuwait", "EG": "Ai Cập", "ZA": "Nam Phi", "BR": "Brazil", "MX": "Mexico",
+    "CL": "Chile", "NZ": "New Zealand", "LA": "Lào", "KH": "Campuchia", "MM": "Myanmar",
+}
+
+
+def country_name(code: str | None) -> str:
+    """Country name in the interface language."""
+    if not code:
+        return ""
+    if str(get_locale()) == "vi" and code in COUNTRY_VI:
+        return COUNTRY_VI[code]
+    country = pycountry.countries.get(alpha_2=code)
+    return country.name if country else code
+
+
+def hs_title(code: str | None) -> str:
+    """Short HS description in the interface language (Vietnamese when we have it)."""
+    if not code:
+        return ""
+    from crm.models import HsCode
+
+    hs = db.session.get(HsCode, code)
+    if hs is None:
+        return ""
+    if str(get_locale()) == "vi" and hs.description_vi:
+        return hs.description_vi
+    return hs.description_en
+
+
+def scheme_name(code: str) -> str:
+    """Certification scheme name in the interface language."""
+    from crm.models import CertificationScheme
+
+    scheme = db.session.get(CertificationScheme, code)
+    if scheme is None:
+        return code
+    return scheme.name_vi if str(get_locale()) == "vi" else scheme.name_en
+
+
+LABELS = {
+    # legal forms
+    "llc": _l("Công ty TNHH"), "jsc": _l("Công ty cổ phần"),
+    "partnership": _l("Công ty hợp danh"), "private": _l("Doanh nghiệp tư nhân"),
+    "cooperative": _l("Hợp tác xã"), "household": _l("Hộ kinh doanh"), "other": _l("Khác"),
+    # size classes
+    "micro": _l("Siêu nhỏ"), "small": _l("Nhỏ"), "medium": _l("Vừa"), "large": _l("Lớn"),
+    # sectors
+    "seafood": _l("Thủy sản"), "birds_nest": _l("Yến sào"), "coffee": _l("Cà phê"),
+    "pepper_spices": _l("Hồ tiêu, gia vị"), "cashew_nuts": _l("Điều, hạt"),
+    "fruit_vegetables": _l("Rau quả"), "rice_agri": _l("Gạo, nông sản"),
+    "food_processing": _l("Chế biến thực phẩm"), "furniture_wood": _l("Gỗ, nội thất"),
+    "garments_textiles": _l("Dệt may"), "handicrafts": _l("Thủ công mỹ nghệ"),
+    "rubber": _l("Cao su"), "tourism": _l("Du lịch"), "logistics": _l("Logistics"),
+    # verification
+    "unverified": _l("Chưa xác minh"), "self_declared": _l("Tự khai"),
+    "verified": _l("Đã xác minh"),
+    # market kinds
+    "current": _l("Đang xuất khẩu"), "target": _l("Mục tiêu"),
+    # store status
+    "planned": _l("Dự kiến"), "onboarding": _l("Đang mở"), "active": _l("Hoạt động"),
+    "suspended": _l("Tạm dừng"), "closed": _l("Đã đóng"),
+    # platforms
+    "amazon": "Amazon", "alibaba": "Alibaba", "tiktok_shop": "TikTok Shop",
+    "shopee": "Shopee", "lazada": "Lazada",
+    # roles
+    "admin": _l("Quản trị"), "manager": _l("Lãnh đạo"), "officer": _l("Cán bộ"),
+    "enterprise": _l("Doanh nghiệp"), "viewer": _l("Xem"),
+    # units
+    "tonnes": _l("tấn"), "kg": "kg", "pieces": _l("chiếc"), "m3": "m³",
+    "litres": _l("lít"), "containers": _l("container"),
+}
+
+
+def label(code: str | None) -> str:
+    """Human label of a code (legal form, size, sector, status...) in the UI language."""
+    if not code:
+        return ""
+    return str(LABELS.get(code, code))

@@ -1,0 +1,49 @@
+"""UserError and the HTTP error pages: never a traceback to a user."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import NoReturn
+
+from flask import Flask, render_template
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class UserError(Exception):
+    """A rule broken by user input; `field` names the form field it belongs next to."""
+
+    def __init__(self, message: str, field: str | None = None, link: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.link = link
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Render 4xx/5xx with templates/errors/*.html."""
+
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException) -> ResponseReturnValue:
+        code = err.code or 500
+        template = f"errors/{code}.html" if code in (403, 404) else "errors/generic.html"
+        return render_template(template, error=err), code
+
+    @app.errorhandler(Exception)
+    def unexpected(err: Exception) -> ResponseReturnValue:
+        if app.testing:
+            raise err  # tests must see the real error, users never do
+        log.exception("Unhandled error")
+        from crm.extensions import db
+
+        db.session.rollback()
+        return render_template("errors/500.html"), 500
+
+
+def fail(message: str) -> NoReturn:
+    """Command-line bad input: one line on stderr, exit code 2."""
+    print(f"error: {message}", file=sys.stderr)
+    raise SystemExit(2)

@@ -1,0 +1,339 @@
+"""Reads for the firm list: filters, search, sorting and one page of results."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from math import ceil
+from typing import Any
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, intersect, or_, select
+from sqlalchemy.orm import selectinload
+
+from crm import search
+from crm.display import provinces
+from crm.extensions import db
+from crm.models import (
+    Certification,
+    CertificationScheme,
+    Country,
+    Firm,
+    FirmMarket,
+    HsCode,
+    MarketGroupMember,
+    Product,
+)
+from crm.models.firm import SIZE_CLASSES
+
+SORTS = ("relevance", "name", "province", "size", "updated")
+# Ranking by relevance sorts every match; past this many (40 pages) the deeper pages would
+# cost a sort of tens of thousands of names per request (~300 ms on PostgreSQL). Broad
+# queries show their best RANKED_MAX firms and say so; sorting by name reaches them all.
+RANKED_MAX = 1000
+
+
+@dataclass(frozen=True)
+class FirmFilters:
+    """What the user asked the firm list for; None or '' means 'any'."""
+
+    q: str = ""
+    province: int | None = None
+    hs_prefix: str | None = None
+    cert: str | None = None
+    market: str | None = None  # a country code (2 letters) or a market group (ASEAN, EU27...)
+    size: str | None = None
+    archived: bool = False
+    sort: str = "relevance"
+
+    @property
+    def effective_sort(self) -> str:
+        """Relevance only means something when searching; otherwise sort by name."""
+        if self.sort not in SORTS or (self.sort == "relevance" and not self.q.strip()):
+            return "name"
+        return self.sort
+
+
+@dataclass
+class FirmListResult:
+    """One page of the firm list, and the corrected query when typos were forgiven."""
+
+    page: Pagination
+    corrected: str | None = None
+
+    @property
+    def ranked_only(self) -> int | None:
+        """How many of the matches can be paged through, when not all of them can."""
+        cap = getattr(self.page, "cap", None)
+        return cap if cap is not None and (self.page.total or 0) > cap else None
+
+
+@dataclass
+class FirmQuery:
+    """How to fetch one firm-list request.
+
+    A text search reads every row anyway, and two of product group, certificate and market
+    leave few firms: one query sorts the matches by `order` (`scans`), another counts them.
+    Otherwise the firms are split into groups (`group_by`: archived, and the province
+    or size class when sorting by them) counted with one GROUP BY, and the page is read
+    group by group in `within` order, which an (archived, group, name) index serves
+    directly, however deep the page.
+    """
+
+    where: list[ColumnElement[bool]]
+    scans: bool
+    order: list[ColumnElement[Any]] = field(default_factory=list)
+    group_by: list[ColumnElement[Any]] = field(default_factory=list)
+    group_rank: Callable[[tuple[Any, ...]], Any] = tuple
+    within: list[ColumnElement[Any]] = field(default_factory=list)
+    cap: int | None = None  # only the first `cap` rows are paged (RANKED_MAX)
+    window_count: bool = False  # count the matches in the page query (see _scan_ids)
+
+
+def _hs_range(prefix: str) -> ColumnElement[bool]:
+    # A range instead of LIKE 'p%' so both databases can use the hs_code index.
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return and_(Product.hs_code >= prefix, Product.hs_code < upper)
+
+
+def _filter_conditions(f: FirmFilters, today: date) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
+    if not f.archived:
+        conds.append(Firm.archived == false())  # '= false': indexable, unlike 'IS false'
+    if f.province:
+        conds.append(Firm.province_code == f.province)
+    if f.size:
+        conds.append(Firm.size_class == f.size)
+    # Firm ids from the child tables' covering indexes (migration 0006).
+    child_sets: list[Select[Any]] = []
+    if f.hs_prefix:
+        child_sets.append(select(Product.firm_id).where(_hs_range(f.hs_prefix)))
+    if f.cert:
+        child_sets.append(select(Certification.firm_id).where(
+            Certification.scheme_code == f.cert,
+            Certification.issued_on <= today,
+            or_(Certification.expires_on.is_(None), Certification.expires_on >= today),
+        ))
+    if f.market:
+        if len(f.market) == 2:
+            country = FirmMarket.country_code == f.market
+        else:
+            country = FirmMarket.country_code.in_(
+                select(MarketGroupMember.country_code).where(MarketGroupMember.group == f.market))
+        child_sets.append(select(FirmMarket.firm_id).where(FirmMarket.kind == "target", country))
+    # IN (subquery) rather than a correlated EXISTS: both databases build the set of firm ids
+    # once instead of probing the child table for each of 100k firms. Several sets are
+    # intersected first: one IN per set let PostgreSQL walk every firm in name order probing
+    # each set (~140 ms for market + product group), the intersection is a few thousand ids.
+    if len(child_sets) == 1:
+        conds.append(Firm.id.in_(child_sets[0]))
+    elif child_sets:
+        conds.append(Firm.id.in_(intersect(*child_sets)))
+    return conds
+
+
+def _province_ranks() -> dict[int, int]:
+    # Province codes are not in name order: rank them by their (folded) names.
+    return {code: rank for rank, (code, _name) in enumerate(provinces())}
+
+
+_SIZE_RANKS = {s: -i for i, s in enumerate(SIZE_CLASSES)}  # large first
+_NAME_ORDER = (Firm.name_search, Firm.id)
+
+
+def firm_query(
+    f: FirmFilters, today: date, correction: search.Correction | None = None
+) -> FirmQuery:
+    """How to fetch the firms matching the filters and the search, in the requested order.
+
+    `correction` replaces the query tokens by their accepted spellings (typo fallback).
+    """
+    variants = correction.variants if correction else None
+    where = _filter_conditions(f, today)
+    tokens = search.query_tokens(f.q)
+    tax_prefix = search.tax_code_prefix(f.q)
+    dialect = db.session.get_bind().dialect.name
+    sort = f.effective_sort
+    provinces_rank = _province_ranks()
+    if tax_prefix and variants is None:
+        # The unique tax_code index answers a tax code at once, without scanning names
+        # (a range, because SQLite's LIKE cannot use it).
+        where += [Firm.tax_code >= tax_prefix, Firm.tax_code < tax_prefix + "~"]
+    elif tokens:
+        where.append(search.text_condition(variants or [[t] for t in tokens], dialect))
+    # Two or more of product group, certificate and market leave an intersection of a few
+    # thousand firms: sorting those in one query beats counting and then paging in two.
+    few = sum(map(bool, (f.hs_prefix, f.cert, f.market))) >= 2
+    if (tax_prefix and variants is None) or tokens or few:
+        # Archived firms last, when shown. SQLite reads name order off ix_firms_list_name
+        # with it; PostgreSQL takes "archived = false" for "NOT archived", not a constant,
+        # and walked the archived index to presort by it, so it gets no archived key.
+        sqlite = dialect == "sqlite"
+        order: list[ColumnElement[Any]] = [Firm.archived] if f.archived or sqlite else []
+        if sort == "relevance":
+            best = correction.words if correction else tokens
+            order.append(search.relevance(best, dialect).desc())
+        elif sort == "province":
+            order.append(case(provinces_rank, value=Firm.province_code,
+                              else_=len(provinces_rank)))
+        elif sort == "size":
+            order.append(case(_SIZE_RANKS, value=Firm.size_class, else_=1))
+        elif sort == "updated":
+            order += [Firm.updated_at.desc(), Firm.id.desc()]
+        return FirmQuery(where, scans=True, order=[*order, *_NAME_ORDER],
+                         cap=RANKED_MAX if sort == "relevance" else None,
+                         window_count=sqlite or few)  # few matches: cheap to keep
+    within: list[ColumnElement[Any]] = list(_NAME_ORDER)
+    if sort == "province":
+        return FirmQuery(
+            where, scans=False, group_by=[Firm.archived, Firm.province_code],
+            group_rank=lambda g: (g[0], provinces_rank.get(g[1], len(provinces_rank))),
+            within=within)
+    if sort == "size":
+        return FirmQuery(
+            where, scans=False, group_by=[Firm.archived, Firm.size_class],
+            group_rank=lambda g: (g[0], _SIZE_RANKS.get(g[1], 1)), within=within)
+    if sort == "updated":
+        within = [Firm.updated_at.desc(), Firm.id.desc()]
+    return FirmQuery(where, scans=False, group_by=[Firm.archived], within=within)
+
+
+class FirmPagination(Pagination):
+    """A page of firms: first the page's ids (see FirmQuery), then those firms."""
+
+    _total: int | None = None
+    _reference: list[Any]
+
+    @property
+    def cap(self) -> int | None:
+        """Rows that can be paged through at most (FirmQuery.cap), None for all."""
+        return self._query_args["query"].cap
+
+    @property
+    def pages(self) -> int:
+        """Pages to page through: all the matches, or the first `cap` of them."""
+        shown = min(self.total or 0, self.cap or self.total or 0)
+        return ceil(shown / self.per_page) if shown else 0
+
+    def _query_items(self) -> list[Any]:
+        fq: FirmQuery = self._query_args["query"]
+        ids = self._scan_ids(fq) if fq.scans else self._grouped_ids(fq)
+        if not ids:
+            return []
+        firms = {f.id: f for f in db.session.scalars(
+            select(Firm).where(Firm.id.in_(ids))
+            .options(selectinload(Firm.products), selectinload(Firm.certifications)))}
+        self._reference = _preload_reference(firms.values())
+        return [firms[i] for i in ids if i in firms]
+
+    def _scan_ids(self, fq: FirmQuery) -> list[int]:
+        stmt = select(Firm.id).where(*fq.where).order_by(*fq.order)
+        if fq.window_count:
+            # SQLite: count(*) OVER () gives the total from the same pass over the matches.
+            stmt = stmt.add_columns(func.count().over())
+        rows = db.session.execute(stmt.limit(self.per_page).offset(self._query_offset)).all()
+        ids = [row[0] for row in rows]
+        if rows and fq.window_count:
+            self._total = int(rows[0][1])
+        elif len(ids) < self.per_page and (ids or self._query_offset == 0):
+            self._total = self._query_offset + len(ids)  # a short page: no count needed
+        # Else _query_count counts: on PostgreSQL the window would keep, and sort, every
+        # match where LIMIT alone keeps the best offset+limit (a top-N heapsort).
+        return ids
+
+    def _grouped_ids(self, fq: FirmQuery) -> list[int]:
+        counts = db.session.execute(
+            select(*fq.group_by, func.count()).where(*fq.where).group_by(*fq.group_by)).all()
+        groups = sorted(((tuple(row[:-1]), row[-1]) for row in counts),
+                        key=lambda g: fq.group_rank(g[0]))
+        self._total = sum(n for _g, n in groups)
+        skip, need, ids = self._query_offset, self.per_page, []
+        for values, n in groups:
+            if skip >= n:
+                skip -= n
+                continue
+            same = [col.is_(None) if v is None else col == v
+                    for col, v in zip(fq.group_by, values, strict=True)]
+            ids += db.session.scalars(
+                select(Firm.id).where(*fq.where, *same).order_by(*fq.within)
+                .limit(min(need, n - skip)).offset(skip)).all()
+            need, skip = self.per_page - len(ids), 0
+            if need <= 0:
+                break
+        return ids
+
+    def _query_count(self) -> int:
+        if self._total is not None:
+            return self._total
+        fq: FirmQuery = self._query_args["query"]
+        return db.session.scalar(select(func.count()).select_from(Firm).where(*fq.where)) or 0
+
+
+def _preload_reference(firms: Iterable[Firm]) -> list[Any]:
+    # hs_title() and scheme_name() use session.get(): one query here fills the identity map
+    # instead of one query per code shown. The caller keeps the list: the map holds weakly.
+    firms = list(firms)
+    codes = {p.hs_code for f in firms for p in f.products if p.hs_code}
+    schemes = {c.scheme_code for f in firms for c in f.certifications}
+    loaded: list[Any] = []
+    if codes:
+        loaded += db.session.scalars(select(HsCode).where(HsCode.code.in_(codes))).all()
+    if schemes:
+        loaded += db.session.scalars(select(CertificationScheme)
+                                     .where(CertificationScheme.code.in_(schemes))).all()
+    return loaded
+
+
+def _paginate(fq: FirmQuery, page: int, per_page: int) -> Pagination:
+    if fq.cap:
+        page = min(page, ceil(fq.cap / per_page))  # never sort deeper than the cap
+    found = FirmPagination(page=page, per_page=per_page, error_out=False, query=fq)
+    if found.pages and page > found.pages:
+        # A page past the end (an old link, a hand-edited URL): show the last one.
+        found = FirmPagination(page=found.pages, per_page=per_page, error_out=False, query=fq)
+    return found
+
+
+def firm_page(f: FirmFilters, page: int, per_page: int, today: date) -> FirmListResult:
+    """One page of the firm list; when a search finds nothing, retry forgiving typos."""
+    tokens = search.query_tokens(f.q)
+    if not tokens or search.tax_code_prefix(f.q):
+        return FirmListResult(page=_paginate(firm_query(f, today), page, per_page))
+    vocab = search.vocabulary()
+    found = None
+    if all(vocab.known(t) for t in tokens):  # else the exact search cannot find anything
+        found = _paginate(firm_query(f, today), page, per_page)
+        if found.total:
+            return FirmListResult(page=found)
+    tried: list[list[str]] = []
+    for unknown_only in (True, False):
+        correction = search.typo_variants(tokens, unknown_only)
+        if correction is None or correction.variants in tried:
+            continue
+        tried.append(correction.variants)
+        fixed = _paginate(firm_query(f, today, correction), page, per_page)
+        if fixed.total:
+            return FirmListResult(page=fixed, corrected=correction.text)
+    # Nothing, even forgiving typos; when the exact search was skipped, an empty page.
+    nothing = FirmQuery([false()], scans=True, order=[Firm.id])
+    return FirmListResult(page=found or _paginate(nothing, page, per_page))
+
+
+def scheme_choices() -> list[tuple[str, str, str]]:
+    """(code, Vietnamese name, English name) of every certification scheme."""
+    rows = db.session.execute(select(CertificationScheme.code, CertificationScheme.name_vi,
+                                     CertificationScheme.name_en)
+                              .order_by(CertificationScheme.code))
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+def market_group_names() -> list[str]:
+    """Trade blocs known to the reference data (ASEAN, EU27, ...)."""
+    return list(db.session.scalars(select(MarketGroupMember.group).distinct()
+                                   .order_by(MarketGroupMember.group)))
+
+
+def country_codes() -> list[str]:
+    """Every ISO country code in the reference data."""
+    return list(db.session.scalars(select(Country.code).order_by(Country.code)))

@@ -1,0 +1,128 @@
+"""Import pages: upload, column mapping and dry run, import, rejected rows."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from crm import audit
+from crm.auth.policy import WRITE_ROLES, roles_required
+from crm.errors import UserError
+from crm.extensions import db
+from crm.imports import bp, parsing, services
+from crm.imports.forms import MappingForm, RunForm, UploadForm
+from crm.imports.mapping import FIELDS
+
+log = logging.getLogger("crm.imports")
+PREVIEW_ROWS = 5
+SHOWN_ROWS = 200  # rows listed per section of a report; the counts cover all of them
+
+
+@bp.route("/", methods=["GET", "POST"])
+@roles_required(WRITE_ROLES)
+def index() -> ResponseReturnValue:
+    """Upload a spreadsheet."""
+    form = UploadForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            token = services.save_upload(upload, upload.filename or "", by=current_user)
+        except UserError as err:
+            form.file.errors.append(err.message)
+        else:
+            return redirect(url_for("imports.mapping", token=token))
+    return render_template("imports/upload.html", form=form)
+
+
+def _upload_or_404(token: str) -> tuple[dict, object]:
+    try:
+        return services.load_upload(token, by=current_user)
+    except (KeyError, ValueError):
+        abort(404)
+
+
+def _read(path: object, kind: str) -> parsing.Table | None:
+    try:
+        return parsing.read_table(path, kind)  # type: ignore[arg-type]
+    except UserError as err:
+        flash(err.message, "error")
+        return None
+
+
+@bp.route("/<token>", methods=["GET", "POST"])
+@roles_required(WRITE_ROLES)
+def mapping(token: str) -> ResponseReturnValue:
+    """Show the column mapping; on POST save it and run the dry run."""
+    meta, path = _upload_or_404(token)
+    table = _read(path, meta["kind"])
+    if table is None:
+        return redirect(url_for("imports.index"))
+    form = MappingForm()
+    chosen = meta["mapping"] + [None] * (len(table.headings) - len(meta["mapping"]))
+    report = None
+    mapping_error = None
+    if form.validate_on_submit():
+        chosen = [request.form.get(f"col_{i}") or None for i in range(len(table.headings))]
+        chosen = [c if c in FIELDS else None for c in chosen]
+        services.save_mapping(token, chosen)
+        try:
+            report = services.plan_import(table, chosen)
+        except UserError as err:
+            mapping_error = err.message
+        db.session.rollback()  # a dry run writes nothing, whatever happened
+    return render_template(
+        "imports/mapping.html", form=form, run_form=RunForm(), meta=meta, token=token,
+        table=table, chosen=chosen, fields=FIELDS, preview=table.rows[:PREVIEW_ROWS],
+        report=report, mapping_error=mapping_error, shown=SHOWN_ROWS)
+
+
+@bp.route("/<token>/run", methods=["POST"])
+@roles_required(WRITE_ROLES)
+def run(token: str) -> ResponseReturnValue:
+    """Import: all-or-nothing, or the valid rows with the rejected ones given back."""
+    meta, path = _upload_or_404(token)
+    form = RunForm()
+    if not form.validate_on_submit():
+        flash(_("Chọn cách nhập."), "error")
+        return redirect(url_for("imports.mapping", token=token))
+    partial = form.mode.data == "partial"
+    if partial and not form.confirm_partial.data:
+        flash(_("Hãy đánh dấu xác nhận trước khi nhập một phần tệp."), "error")
+        return redirect(url_for("imports.mapping", token=token))
+    table = _read(path, meta["kind"])
+    if table is None:
+        return redirect(url_for("imports.index"))
+    rejected_file = None
+    try:
+        report = services.plan_import(table, meta["mapping"])
+        services.apply_import(report, by=current_user, partial=partial,
+                              note=_("Nhập từ tệp %(name)s", name=meta["filename"]))
+    except UserError as err:
+        db.session.rollback()  # nothing half-imported
+        flash(err.message, "error")
+        return redirect(url_for("imports.mapping", token=token))
+    audit.record("import", "import", None, {"file": meta["filename"], **report.summary()})
+    db.session.commit()
+    if report.errors:
+        out = services.rejected_path(token, meta["kind"])
+        services.write_rejected(table, report, out)
+        rejected_file = out.name
+    log.info("import %s by user %s: %s", meta["filename"], current_user.id, report.summary())
+    return render_template("imports/done.html", report=report, meta=meta, token=token,
+                           rejected_file=rejected_file, shown=SHOWN_ROWS)
+
+
+@bp.route("/<token>/rejected", methods=["GET"])
+@roles_required(WRITE_ROLES)
+def rejected(token: str) -> ResponseReturnValue:
+    """Download the rows that were not imported, with their errors."""
+    meta, _path = _upload_or_404(token)
+    path = services.rejected_path(token, meta["kind"])
+    if not path.exists():
+        abort(404)
+    stem = (meta["filename"].rsplit(".", 1)[0] or "import")[:80]
+    return send_file(path, as_attachment=True, download_name=f"{stem}-dong-loi.{meta['kind']}")

@@ -1,0 +1,61 @@
+"""All models, re-exported so Alembic and callers see every table."""
+
+from crm.models.audit import AuditEvent, PasswordReset
+from crm.models.firm import (
+    Contact,
+    EcommerceStore,
+    Firm,
+    FirmMarket,
+    Trademark,
+)
+from crm.models.opportunity import (
+    Opportunity,
+    Partner,
+    Programme,
+    ProgrammeTarget,
+    ShortlistEntry,
+    ShortlistEvent,
+)
+from crm.models.portal import ChangeRecord, Document, Invitation, RegistrationRequest
+from crm.models.product import Certification, Product
+from crm.models.reference import (
+    CertificationScheme,
+    Country,
+    HsCode,
+    MarketGroupMember,
+    MarketRequirement,
+)
+from crm.models.support import FirmIndicator, Interaction, Outcome, Task
+from crm.models.user import User
+
+__all__ = [
+    "AuditEvent",
+    "Certification",
+    "CertificationScheme",
+    "ChangeRecord",
+    "Contact",
+    "Country",
+    "Document",
+    "EcommerceStore",
+    "Firm",
+    "FirmIndicator",
+    "FirmMarket",
+    "HsCode",
+    "Interaction",
+    "Invitation",
+    "MarketGroupMember",
+    "MarketRequirement",
+    "Opportunity",
+    "Outcome",
+    "Partner",
+    "PasswordReset",
+    "Product",
+    "Programme",
+    "ProgrammeTarget",
+    "RegistrationRequest",
+    "ShortlistEntry",
+    "ShortlistEvent",
+    "Task",
+    "Trademark",
+    "User",
+]

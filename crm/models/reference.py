@@ -1,0 +1,64 @@
+"""Reference tables loaded from the files shipped in matching/data (see `crm refdata`)."""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crm.models.base import db
+
+
+class HsCode(db.Model):
+    """A Harmonized System code (HS 2022): chapter (2), heading (4) or subheading (6)."""
+
+    __tablename__ = "hs_codes"
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    level: Mapped[int] = mapped_column(Integer)
+    parent: Mapped[str | None] = mapped_column(String(6), index=True)
+    description_en: Mapped[str] = mapped_column(Text)
+    description_vi: Mapped[str | None] = mapped_column(Text)
+
+
+class CertificationScheme(db.Model):
+    """A certification or market-access registration (HACCP, HALAL, EU_APPROVED, ...)."""
+
+    __tablename__ = "certification_schemes"
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name_en: Mapped[str] = mapped_column(String(255))
+    name_vi: Mapped[str] = mapped_column(String(255))
+    scope: Mapped[str] = mapped_column(String(40))
+    issuer_type: Mapped[str | None] = mapped_column(String(80))
+    typical_validity_years: Mapped[int | None] = mapped_column(Integer)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class Country(db.Model):
+    """An ISO 3166-1 country (from pycountry)."""
+
+    __tablename__ = "countries"
+    code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    name_en: Mapped[str] = mapped_column(String(120))
+    name_vi: Mapped[str | None] = mapped_column(String(120))
+
+
+class MarketGroupMember(db.Model):
+    """Membership of a country in a trade bloc (ASEAN, EU27, CPTPP, RCEP, GCC, ...)."""
+
+    __tablename__ = "market_group_members"
+    group: Mapped[str] = mapped_column(String(20), primary_key=True)
+    country_code: Mapped[str] = mapped_column(
+        ForeignKey("countries.code"), primary_key=True, index=True
+    )
+
+
+class MarketRequirement(db.Model):
+    """A certification a market requires (or prefers) for an HS prefix."""
+
+    __tablename__ = "market_requirements"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    market: Mapped[str] = mapped_column(String(20), index=True)
+    hs_prefix: Mapped[str] = mapped_column(String(6))
+    requirement: Mapped[str] = mapped_column(ForeignKey("certification_schemes.code"))
+    mandatory: Mapped[str] = mapped_column(String(20))
+    applies_to: Mapped[str | None] = mapped_column(Text)
+    source_note: Mapped[str | None] = mapped_column(Text)

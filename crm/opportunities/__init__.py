@@ -1,0 +1,71 @@
+"""Opportunities (missions, fairs, e-commerce cohorts, distribution partners), their ranked
+firms and the shortlist pipeline."""
+
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+bp = Blueprint("opportunities", __name__)
+
+KIND_LABELS = {
+    "trade_mission": _l("Đoàn xúc tiến thương mại"),
+    "trade_fair": _l("Hội chợ triển lãm"),
+    "ecommerce_cohort": _l("Nhóm hỗ trợ TMĐT xuyên biên giới"),
+    "distribution_partner": _l("Đối tác phân phối tìm nhà cung cấp"),
+}
+STATUS_LABELS = {
+    "draft": _l("Nháp"), "open": _l("Đang mở"), "closed": _l("Đã đóng"), "done": _l("Đã xong"),
+}
+ENTRY_LABELS = {
+    "suggested": _l("Đề xuất"),
+    "shortlisted": _l("Danh sách chọn"),
+    "invited": _l("Đã mời"),
+    "confirmed": _l("Đã xác nhận"),
+    "declined": _l("Từ chối"),
+    "participated": _l("Đã tham gia"),
+    "outcome": _l("Có kết quả"),
+    "passed_over": _l("Bỏ qua"),
+}
+FACTOR_LABELS = {
+    "product": _l("Sản phẩm"), "market": _l("Thị trường"), "readiness": _l("Năng lực xuất khẩu"),
+    "capacity": _l("Quy mô, sản lượng"), "ecommerce": _l("Thương mại điện tử"),
+    "partner": _l("Phù hợp đối tác"), "reminder": _l("Lưu ý"), "fairness": _l("Cân bằng"),
+}
+
+
+@bp.app_template_global()
+def opportunity_kind_label(kind: str | None) -> str:
+    """Label of an opportunity kind."""
+    return str(KIND_LABELS.get(kind or "", kind or ""))
+
+
+@bp.app_template_global()
+def opportunity_status_label(status: str | None) -> str:
+    """Label of an opportunity status."""
+    return str(STATUS_LABELS.get(status or "", status or ""))
+
+
+@bp.app_template_global()
+def entry_status_label(status: str | None) -> str:
+    """Label of a shortlist status."""
+    return str(ENTRY_LABELS.get(status or "", status or ""))
+
+
+@bp.app_template_global()
+def factor_label(factor: str | None) -> str:
+    """Label of a ranking factor."""
+    return str(FACTOR_LABELS.get(factor or "", factor or ""))
+
+
+@bp.app_template_global()
+def reason_text(reason: dict) -> str:
+    """A reason's words in the UI language (matching gives English and Vietnamese)."""
+    from flask_babel import get_locale
+
+    if str(get_locale()) == "vi" and reason.get("detail_vi"):
+        return reason["detail_vi"]
+    return reason.get("detail", "")
+
+
+from crm.opportunities import routes  # noqa: E402
+
+__all__ = ["bp", "routes"]

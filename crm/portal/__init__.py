@@ -1,0 +1,13 @@
+"""Enterprise portal: a firm keeps its own profile, documents and answers to opportunities."""
+
+from flask import Blueprint
+
+from crm import history
+
+history.install()  # every firm change is recorded, whoever makes it
+
+bp = Blueprint("portal", __name__)
+
+from crm.portal import routes  # noqa: E402
+
+__all__ = ["bp", "routes"]

@@ -1,0 +1,428 @@
+"""The bridge from the CRM to `matching`: spec records from rows, and one live firm index.
+
+Firm ids in the index are ``str(Firm.id)``: the primary key never changes, while a tax code
+can be corrected after a typo. Opportunity ids are ``str(Opportunity.id)``.
+
+The index is built lazily on first use and kept in ``app.extensions``. Every ranking request
+first calls ``live_index()``, which asks the database a few cheap questions (newest
+``Firm.updated_at``, newest interaction and shortlist event, count of active firms) and upserts
+only the firms changed since the last look, removing archived ones. Firm services bump
+``updated_at`` on every profile change (product, certificate, market...), so that is the
+high-water mark. When counts disagree (rows deleted, a rolled-back transaction) or many firms
+were upserted since the build (the text vocabulary was fitted on the old set), it rebuilds.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from flask import current_app
+from sqlalchemy import func, select
+
+from crm.display import province_name
+from crm.extensions import db
+from crm.models import (
+    Certification,
+    EcommerceStore,
+    Firm,
+    FirmMarket,
+    Interaction,
+    Opportunity,
+    Product,
+    ShortlistEntry,
+    ShortlistEvent,
+    Trademark,
+)
+from matching.index import FirmIndex
+from matching.rank import Ranking, match, opportunities_for_firm
+
+log = logging.getLogger(__name__)
+
+TONNES_PER_UNIT = {"tonnes": 1.0, "kg": 0.001}  # other units cannot be compared in tonnes
+CHUNK = 5000  # firms per IN (...) query when loading records
+# Firms whose timestamps fall this close before the mark are looked at again: a transaction
+# that started earlier may commit after we read the mark.
+MARK_SLACK = timedelta(seconds=5)
+REBUILD_SHARE = 0.2  # rebuild when this share of the index was upserted since the build
+PARTICIPATED = ("participated", "outcome")
+
+
+def firm_key(firm_id: int) -> str:
+    """The id of a firm in the matching index."""
+    return str(firm_id)
+
+
+def _f(value: Decimal | float | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    if value is None:
+        return None
+    return (value.date() if isinstance(value, datetime) else value).isoformat()
+
+
+def _grouped(stmt: Any) -> dict[int, list[Any]]:
+    out: dict[int, list[Any]] = defaultdict(list)
+    for row in db.session.execute(stmt):
+        out[row[0]].append(row)
+    return out
+
+
+def _children(ids: list[int] | None) -> dict[str, dict[int, list[Any]]]:
+    """Rows of every table a firm record needs, grouped by firm id (None: all firms)."""
+
+    def where(stmt: Any, col: Any) -> Any:
+        return stmt if ids is None else stmt.where(col.in_(ids))
+
+    return {
+        "products": _grouped(where(select(
+            Product.firm_id, Product.name, Product.name_en, Product.hs_code, Product.description,
+            Product.annual_capacity, Product.capacity_unit, Product.ocop_stars,
+        ), Product.firm_id).order_by(Product.firm_id, Product.id)),
+        "certs": _grouped(where(select(
+            Certification.firm_id, Certification.scheme_code, Certification.issued_on,
+            Certification.expires_on,
+        ), Certification.firm_id)),
+        "markets": _grouped(where(select(
+            FirmMarket.firm_id, FirmMarket.country_code, FirmMarket.kind, FirmMarket.priority,
+        ), FirmMarket.firm_id).order_by(FirmMarket.firm_id, FirmMarket.id)),
+        "stores": _grouped(where(select(
+            EcommerceStore.firm_id, EcommerceStore.platform, EcommerceStore.market,
+            EcommerceStore.status,
+        ), EcommerceStore.firm_id)),
+        "marks": _grouped(where(select(Trademark.firm_id, Trademark.country_code),
+                                Trademark.firm_id)),
+        "support": _grouped(where(select(
+            Interaction.firm_id, Interaction.kind, Interaction.occurred_on,
+        ), Interaction.firm_id)),
+        "participations": _grouped(where(
+            select(ShortlistEntry.firm_id, Opportunity.kind, Opportunity.starts_on,
+                   ShortlistEntry.updated_at)
+            .join(Opportunity, ShortlistEntry.opportunity_id == Opportunity.id)
+            .where(ShortlistEntry.status.in_(PARTICIPATED)), ShortlistEntry.firm_id)),
+    }
+
+
+def _record(firm: Any, kids: dict[str, dict[int, list[Any]]]) -> dict[str, Any]:
+    """One spec firm record (shared/spec/matching-io.md) from a firm row and its children."""
+    fid = firm.id
+    products = []
+    for p in kids["products"].get(fid, ()):
+        per_tonne = TONNES_PER_UNIT.get(p.capacity_unit or "")
+        cap = float(p.annual_capacity) * per_tonne if p.annual_capacity and per_tonne else None
+        products.append({
+            "name": p.name if not p.name_en else f"{p.name} ({p.name_en})",
+            "hs_code": p.hs_code, "description": p.description or "",
+            "annual_capacity_tonnes": cap, "ocop_stars": p.ocop_stars,
+        })
+    markets = kids["markets"].get(fid, ())
+    targets = sorted((m for m in markets if m.kind == "target"), key=lambda m: m.priority or 99)
+    history = [{"kind": s.kind, "date": _iso(s.occurred_on)}
+               for s in kids["support"].get(fid, ())]
+    history += [{"kind": s.kind, "date": _iso(s.starts_on or s.updated_at),
+                 "outcome": "participated"} for s in kids["participations"].get(fid, ())]
+    return {
+        "id": firm_key(fid),
+        "name": firm.name,
+        "name_en": firm.name_en or "",
+        "province": province_name(firm.province_code),
+        "size": firm.size_class or "",
+        "employees": firm.employees,
+        "founded_year": firm.founded_year,
+        "export_experience_years": firm.export_experience_years,
+        "export_revenue_usd": _f(firm.export_revenue_usd),
+        "languages": list(firm.languages or []),
+        "products": products,
+        "certifications": [{"code": c.scheme_code, "valid_from": _iso(c.issued_on),
+                            "valid_until": _iso(c.expires_on)}
+                           for c in kids["certs"].get(fid, ())],
+        "current_markets": [m.country_code for m in markets if m.kind == "current"],
+        "target_markets": [m.country_code for m in targets],
+        "ecommerce": [{"platform": s.platform, "market": s.market or "", "status": s.status}
+                      for s in kids["stores"].get(fid, ())],
+        "trademarks": [t.country_code for t in kids["marks"].get(fid, ())],
+        "support_history": history,
+    }
+
+
+_FIRM_COLUMNS = (Firm.id, Firm.name, Firm.name_en, Firm.province_code, Firm.size_class,
+                 Firm.employees, Firm.founded_year, Firm.export_experience_years,
+                 Firm.export_revenue_usd, Firm.languages)
+
+
+def firm_records(firm_ids: Collection[int] | None = None) -> Iterator[dict[str, Any]]:
+    """Spec firm records of active firms (all of them, or those in `firm_ids`)."""
+    if firm_ids is None:
+        firms = db.session.execute(select(*_FIRM_COLUMNS).where(Firm.archived.is_(False))
+                                   .order_by(Firm.id)).all()
+        kids = _children(None)
+        for firm in firms:
+            yield _record(firm, kids)
+        return
+    ids = sorted(firm_ids)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        firms = db.session.execute(select(*_FIRM_COLUMNS).where(
+            Firm.id.in_(chunk), Firm.archived.is_(False)).order_by(Firm.id)).all()
+        kids = _children(chunk)
+        for firm in firms:
+            yield _record(firm, kids)
+
+
+def opportunity_record(opp: Opportunity) -> dict[str, Any]:
+    """The spec opportunity document (OPP.json) of an opportunity, with its tuning switches."""
+    return {
+        "id": str(opp.id),
+        "kind": opp.kind,
+        "title": opp.title,
+        "description": opp.description or "",
+        "markets": list(opp.markets or []),
+        "hs_prefixes": list(opp.hs_prefixes or []),
+        "keywords": list(opp.keywords or []),
+        "required_certifications": list(opp.required_certifications or []),
+        "preferred_certifications": list(opp.preferred_certifications or []),
+        "min_size": opp.min_size or None,
+        "min_annual_capacity_tonnes": _f(opp.min_annual_capacity_tonnes),
+        "platform": opp.platform or None,
+        "starts_on": _iso(opp.starts_on),
+        "slots": opp.slots,
+        "weights": dict(opp.weights or {}),
+        "diversity": bool(opp.diversity),
+        "exposure_decay": bool(opp.exposure_decay),
+    }
+
+
+# --- the live index -------------------------------------------------------------------------
+
+@dataclass
+class LiveIndex:
+    """The app's firm index and what it has seen of the database."""
+
+    index: FirmIndex | None = None
+    seen: dict[int, Any] = field(default_factory=dict)  # firm id -> updated_at indexed
+    attrs: dict[str, tuple[int | None, str | None]] = field(default_factory=dict)
+    mark: Any = None  # newest Firm.updated_at seen
+    mark_interaction: int = 0
+    mark_event: int = 0
+    upserts: int = 0
+    built_at: float = 0.0
+    build_seconds: float = 0.0
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    def build(self) -> None:
+        """Index every active firm from scratch."""
+        started = time.perf_counter()
+        marks = _marks()
+        rows = db.session.execute(select(Firm.id, Firm.updated_at, Firm.province_code,
+                                         Firm.size_class).where(Firm.archived.is_(False))).all()
+        self.index = FirmIndex.build(firm_records())
+        self.seen = {r.id: r.updated_at for r in rows}
+        self.attrs = {firm_key(r.id): (r.province_code, r.size_class) for r in rows}
+        self.mark, self.mark_interaction, self.mark_event = marks
+        self.upserts = 0
+        self.built_at = time.time()
+        self.build_seconds = time.perf_counter() - started
+        log.info("ranking index built: %d firms in %.1f s", len(self.index), self.build_seconds)
+
+    def refresh(self) -> None:
+        """Upsert the firms changed since the last look; rebuild when out of step."""
+        if self.index is None:
+            self.build()
+            return
+        mark, last_interaction, last_event = _marks()
+        changed: set[int] = set()
+        if mark is not None:
+            since = select(Firm.id, Firm.updated_at, Firm.archived)
+            if self.mark is not None:
+                since = since.where(Firm.updated_at > self.mark - MARK_SLACK)
+            for fid, updated, archived in db.session.execute(since):
+                if archived:
+                    if self.index.remove(firm_key(fid)):
+                        self.seen.pop(fid, None)
+                        self.attrs.pop(firm_key(fid), None)
+                elif self.seen.get(fid) != updated:
+                    changed.add(fid)
+        if last_interaction > self.mark_interaction:
+            changed |= set(db.session.scalars(select(Interaction.firm_id).where(
+                Interaction.id > self.mark_interaction)))
+        if last_event > self.mark_event:
+            changed |= set(db.session.scalars(
+                select(ShortlistEntry.firm_id).join(ShortlistEvent).where(
+                    ShortlistEvent.id > self.mark_event)))
+        if changed:
+            self._upsert(changed)
+        self.mark, self.mark_interaction, self.mark_event = (
+            mark, last_interaction, last_event)
+        active = db.session.scalar(select(func.count()).select_from(Firm)
+                                   .where(Firm.archived.is_(False)))
+        if active != len(self.index) or self.upserts > REBUILD_SHARE * max(len(self.index), 50):
+            # Rows vanished (deleted, rolled back) or the text vocabulary grew stale.
+            self.build()
+
+    def _upsert(self, firm_ids: Iterable[int]) -> None:
+        ids = set(firm_ids)
+        rows = {r.id: r for r in db.session.execute(
+            select(Firm.id, Firm.updated_at, Firm.province_code, Firm.size_class,
+                   Firm.archived).where(Firm.id.in_(ids)))}
+        for record in firm_records(ids):
+            self.index.upsert(record)
+            fid = int(record["id"])
+            self.seen[fid] = rows[fid].updated_at
+            self.attrs[record["id"]] = (rows[fid].province_code, rows[fid].size_class)
+            self.upserts += 1
+        for fid in ids:
+            if fid not in rows or rows[fid].archived:
+                self.index.remove(firm_key(fid))
+                self.seen.pop(fid, None)
+                self.attrs.pop(firm_key(fid), None)
+
+
+def _marks() -> tuple[Any, int, int]:
+    mark = db.session.scalar(select(func.max(Firm.updated_at)))
+    last_interaction = db.session.scalar(select(func.max(Interaction.id))) or 0
+    last_event = db.session.scalar(select(func.max(ShortlistEvent.id))) or 0
+    return mark, last_interaction, last_event
+
+
+def live() -> LiveIndex:
+    """This app's LiveIndex (not refreshed)."""
+    return current_app.extensions.setdefault("crm_ranking_index", LiveIndex())
+
+
+def live_index() -> LiveIndex:
+    """This app's LiveIndex, brought up to date with the database."""
+    state = live()
+    with state.lock:
+        state.refresh()
+    return state
+
+
+def reset_index() -> None:
+    """Forget the index (tests, after bulk loads): the next use rebuilds it."""
+    current_app.extensions.pop("crm_ranking_index", None)
+
+
+# --- ranking for pages ---------------------------------------------------------------------
+
+@dataclass
+class RankFilters:
+    """Filters of the ranking page; None means 'any'."""
+
+    province: int | None = None
+    size: str | None = None
+    eligible_only: bool = False
+
+    @property
+    def active(self) -> bool:
+        """Whether any filter narrows the ranked list."""
+        return self.province is not None or bool(self.size)
+
+
+FILTER_POOL = 2000  # firms ranked before filtering by province or size
+
+
+def rank_opportunity(opp: Opportunity, today: date, top: int = 20,
+                     filters: RankFilters | None = None,
+                     ineligible_limit: int = 20) -> dict[str, Any]:
+    """Ranked firms (with reasons) and ineligible near-misses for an opportunity.
+
+    Returns {"ranked": [...], "ineligible": [...], "ineligible_total": n, "indexed": n}.
+    """
+    filters = filters or RankFilters()
+    state = live_index()
+    with state.lock:
+        ranking = match(state.index, opportunity_record(opp), today,
+                        top=FILTER_POOL if filters.active else top)
+        if filters.active:
+            ranking = _filtered(ranking, state, filters, top)
+        ranked = ranking.ranked()
+        bad = ranking.ineligible_rows
+        if filters.active:
+            ids = state.index.ids
+            bad = np.asarray([r for r in bad.tolist() if _keep(state, ids[r], filters)],
+                             dtype=bad.dtype)
+        bad_total = len(bad)
+        # Items (with their words) only for the rows shown: there may be tens of thousands.
+        ineligible = [] if filters.eligible_only else replace(
+            ranking, ineligible_rows=bad[:ineligible_limit]).ineligible()
+        indexed = len(state.index)
+    return {"ranked": ranked, "ineligible": ineligible, "ineligible_total": bad_total,
+            "indexed": indexed}
+
+
+def _keep(state: LiveIndex, firm_id: str, filters: RankFilters) -> bool:
+    province, size = state.attrs.get(firm_id, (None, None))
+    return ((filters.province is None or province == filters.province)
+            and (not filters.size or size == filters.size))
+
+
+def _filtered(ranking: Ranking, state: LiveIndex, filters: RankFilters, top: int) -> Ranking:
+    ids = state.index.ids
+    keep = [i for i, row in enumerate(ranking.ranked_rows) if _keep(state, ids[row], filters)]
+    keep = keep[:top]
+    return replace(ranking,
+                   ranked_rows=[ranking.ranked_rows[i] for i in keep],
+                   ranked_scores=[ranking.ranked_scores[i] for i in keep],
+                   penalties=[ranking.penalties[i] for i in keep])
+
+
+def assess_firm(opp: Opportunity, firm_id: int, today: date,
+                pool: int = 50) -> dict[str, Any] | None:
+    """Rank (within the top `pool`, else None), score and reasons of one firm, now.
+
+    None when the firm is not indexed (archived) or does not fit the opportunity at all.
+    """
+    state = live_index()
+    key = firm_key(firm_id)
+    with state.lock:
+        if key not in state.index:
+            return None
+        record = opportunity_record(opp)
+        ranking = match(state.index, record, today, top=pool)
+        rank = next((k + 1 for k, row in enumerate(ranking.ranked_rows)
+                     if state.index.ids[row] == key), None)
+        items = opportunities_for_firm(state.index, key, [record], today)
+    if not items:
+        return None
+    item = items[0]
+    return {"rank": rank, "score": item["score"], "reasons": item["reasons"],
+            "eligible": item["eligible"], "missing": item.get("missing", [])}
+
+
+def ranked_ids(opp: Opportunity, today: date, top: int) -> list[tuple[int, int, float]]:
+    """(firm id, rank, score) of the top `top` eligible firms, without building reasons."""
+    state = live_index()
+    with state.lock:
+        ranking = match(state.index, opportunity_record(opp), today, top=top)
+        ids = state.index.ids
+        return [(int(ids[row]), k + 1, float(score)) for k, (row, score) in
+                enumerate(zip(ranking.ranked_rows, ranking.ranked_scores, strict=True))]
+
+
+def best_opportunities(firm: Firm, opportunities: list[Opportunity], today: date,
+                       limit: int = 5) -> list[dict[str, Any]]:
+    """The given opportunities ranked for one firm: eligible by score, then near-misses."""
+    if not opportunities or firm.archived:
+        return []
+    state = live_index()
+    key = firm_key(firm.id)
+    by_id = {str(o.id): o for o in opportunities}
+    with state.lock:
+        if key not in state.index:
+            return []
+        items = opportunities_for_firm(state.index, key,
+                                       [opportunity_record(o) for o in opportunities], today)
+    out = []
+    for item in items[:limit]:
+        out.append({**item, "opportunity": by_id[str(item["opportunity"])]})
+    return out

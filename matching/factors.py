@@ -1,0 +1,960 @@
+"""Factor definitions, hard requirements and reasons for ONE firm (the reference path).
+
+The vectorised ranking in rank.py computes exactly these values for all firms at once; the
+per-firm functions here define them, build the officer-facing reasons for ranked firms and
+the details of ineligible firms, and serve as the per-firm baseline of the benchmark.
+Shared formulas (``combine_*``) are written once and work on floats and numpy arrays alike.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+
+from matching import reference as ref
+from matching.records import SIZES, Cert, Firm, Opportunity, Product
+from matching.text import fold, fold_many
+from matching.weights import MIN_PRODUCT_FIT, SUPPORT_KINDS, weights_for
+
+TEXT_FLOOR = 0.1  # cosine below which text similarity is noise (shared syllables)
+TEXT_SATURATION = 0.45  # cosine at which text similarity counts as a full product match
+FIT_PRODUCT = 0.6  # HS fit from which a product "fits" the opportunity (same heading or closer)
+SIZE_SCORE = {"micro": 0.25, "small": 0.5, "medium": 0.8, "large": 1.0}
+UNKNOWN_SIZE_SCORE = 0.3
+CROSS_BORDER = frozenset({"amazon", "alibaba", "tiktok_shop", "ebay", "etsy", "walmart", "tmall"})
+EU_MARKS = frozenset({"EU", "EM", "EUIPO"})
+KIND_EVENT = {
+    "trade_mission": ("the mission starts", "ngày khởi hành của đoàn"),
+    "trade_fair": ("the fair opens", "ngày khai mạc hội chợ"),
+    "ecommerce_cohort": ("the cohort starts", "ngày bắt đầu chương trình"),
+    "distribution_partner": ("the partnership starts", "ngày bắt đầu hợp tác"),
+}
+SIZE_VI = {"micro": "siêu nhỏ", "small": "nhỏ", "medium": "vừa", "large": "lớn"}
+
+_PERISHABLE_HS = (
+    "02",
+    "0301",
+    "0302",
+    "0303",
+    "0304",
+    "0306",
+    "0307",
+    "0308",
+    "0401",
+    "0603",
+    "0701",
+    "0702",
+    "0703",
+    "0704",
+    "0705",
+    "0706",
+    "0707",
+    "0708",
+    "0709",
+    "0710",
+    "0803",
+    "0804",
+    "0805",
+    "0806",
+    "0807",
+    "0808",
+    "0809",
+    "0810",
+    "0811",
+)
+_STABLE_HS = (
+    "0305",
+    "0410",
+    "0712",
+    "0713",
+    "0801",
+    "0802",
+    "0813",
+    "09",
+    "1006",
+    "16",
+    "17",
+    "18",
+    "19",
+    "20",
+    "21",
+    "22",
+    "40",
+    "44",
+    "46",
+    "61",
+    "62",
+    "64",
+    "94",
+)
+_PERISHABLE_WORDS = ("tuoi", "dong lanh", "uop lanh", "fresh", "frozen", "chilled", "song ")
+_STABLE_WORDS = (
+    "kho",
+    "say",
+    "dong hop",
+    "canned",
+    "dried",
+    "roasted",
+    "rang",
+    "hoa tan",
+    "instant",
+    "dehydrated",
+    "preserved",
+    "bot ",
+    "powder",
+)
+
+
+# ---- shared formulas (floats or numpy arrays) ----------------------------------------------
+def combine_product(
+    hs: object, cos: object, has_hs: bool, has_text: bool, coded_elsewhere: object = False
+) -> object:
+    """Product fit: probabilistic OR of HS fit and text fit; 0.5 when nothing to match.
+
+    Text fit rises from cosine TEXT_FLOOR to TEXT_SATURATION. When the firm's products carry
+    HS codes that do not fit the opportunity, text counts half: codes beat word overlap.
+    """
+    if not has_hs and not has_text:
+        return np.zeros_like(hs) + 0.5 if isinstance(hs, np.ndarray) else 0.5
+    text = 0.0
+    if has_text:
+        text = np.clip((np.asarray(cos) - TEXT_FLOOR) / (TEXT_SATURATION - TEXT_FLOOR), 0, 1)
+        text = np.where(coded_elsewhere, 0.5 * text, text)
+    hs = hs if has_hs else 0.0
+    return 1.0 - (1.0 - hs) * (1.0 - text)
+
+
+def combine_market(target: object, current: object, group: object, exports: object) -> object:
+    """Market fit: targets 1.0, already sells there 0.8, same regional group 0.5, exports 0.2."""
+    # pairwise maxima: the same values as np.maximum.reduce over the four, without stacking
+    out = np.maximum(np.asarray(target) * 1.0, np.asarray(current) * 0.8)
+    out = np.maximum(out, np.asarray(group) * 0.5)
+    return np.maximum(out, np.asarray(exports) * 0.2)
+
+
+def combine_readiness(exp: object, lang: object, held: object, needed: object) -> object:
+    """Readiness: experience 0.4, language 0.25, preferred certificates held 0.35."""
+    needed = np.asarray(needed, dtype=np.float64)
+    frac = np.divide(held, np.maximum(needed, 1.0))
+    with_pref = 0.4 * np.asarray(exp) + 0.25 * np.asarray(lang) + 0.35 * frac
+    without = (0.4 * np.asarray(exp) + 0.25 * np.asarray(lang)) / 0.65
+    return np.where(needed > 0, with_pref, without)
+
+
+def experience_value(years: object, has_current: object) -> object:
+    """Export experience: years / 5 capped at 1; at least 0.4 if it already exports somewhere."""
+    y = np.nan_to_num(np.asarray(years, dtype=np.float64), nan=0.0)
+    return np.maximum(np.minimum(y / 5.0, 1.0), 0.4 * np.asarray(has_current, dtype=np.float64))
+
+
+def capacity_value(size_score: object, cap: object, min_cap: float | None) -> object:
+    """Capacity: half size class, half annual capacity of matching products (when known)."""
+    cap = np.asarray(cap, dtype=np.float64)
+    known = ~np.isnan(cap)
+    c = np.nan_to_num(cap, nan=0.0)
+    if min_cap:
+        ratio = np.maximum(c, 1e-9) / min_cap
+        cap_score = np.clip(0.6 + 0.2 * np.log2(ratio), 0.0, 1.0)
+    else:
+        cap_score = np.minimum(np.log10(1.0 + c) / 2.0, 1.0)
+    return np.where(known, 0.5 * np.asarray(size_score) + 0.5 * cap_score, size_score)
+
+
+def combine_ecommerce(store: object, english: object, mark: object, shelf: object) -> object:
+    """E-commerce readiness: stores 0.35, English 0.2, trademark 0.25, shelf-stable 0.2."""
+    return (
+        0.35 * np.asarray(store)
+        + 0.2 * np.asarray(english)
+        + 0.25 * np.asarray(mark)
+        + 0.2 * np.asarray(shelf)
+    )
+
+
+def revenue_value(revenue: object) -> object:
+    """Export revenue: log scale, USD 1 million or more = 1."""
+    r = np.nan_to_num(np.asarray(revenue, dtype=np.float64), nan=0.0)
+    return np.minimum(np.log10(1.0 + r) / 6.0, 1.0)
+
+
+def combine_partner(mark: object, presence: object, ocop: object, revenue: object) -> object:
+    """Distribution-partner fit: trademark 0.3, presence 0.25, OCOP 0.2, export revenue 0.25."""
+    return (
+        0.3 * np.asarray(mark)
+        + 0.25 * np.asarray(presence)
+        + 0.2 * np.asarray(ocop)
+        + 0.25 * np.asarray(revenue)
+    )
+
+
+def store_value(platform: str, market: str, status: str, opp_platform: str) -> float:
+    """Value of one e-commerce store for a cohort."""
+    if opp_platform and platform == opp_platform:
+        base = 1.0
+    elif platform in CROSS_BORDER or (market and market != "VN"):
+        base = 0.7
+    else:
+        base = 0.4
+    return base if status in ("", "active") else base * 0.5
+
+
+def decay_factor(weight_sum: object, params: dict[str, float] | None) -> object:
+    """Exposure-decay multiplier from the summed recency weights of past support."""
+    if not params:
+        return np.ones_like(np.asarray(weight_sum, dtype=np.float64))
+    return 1.0 - np.minimum(params["cap"], params["per_event"] * np.asarray(weight_sum))
+
+
+def hs_fit(code: str, prefixes: list[str]) -> float:
+    """HS fit of one product code: inside a prefix 1.0; coarser code 0.7; same heading 0.6;
+    same chapter 0.3."""
+    if not code:
+        return 0.0
+    best = 0.0
+    for p in prefixes:
+        if code.startswith(p):
+            return 1.0
+        if p.startswith(code):
+            best = max(best, 0.7)
+        elif len(p) == 6 and len(code) >= 4 and code[:4] == p[:4]:
+            best = max(best, 0.6)
+        elif code[:2] == p[:2]:
+            best = max(best, 0.3)
+    return best
+
+
+def size_class(size: str, employees: float | None) -> str:
+    """Size class, from `size` or else from the number of employees (Decree 80 bands)."""
+    if size in SIZES:
+        return size
+    if employees is None:
+        return ""
+    if employees < 10:
+        return "micro"
+    if employees < 100:
+        return "small"
+    if employees < 200:
+        return "medium"
+    return "large"
+
+
+def shelf_stable(product: Product) -> float:
+    """1 shelf-stable, 0 fresh/frozen, 0.5 unknown: words first, then the HS code."""
+    return _shelf_folded(fold(f"{product.name} {product.description}"), product.hs_code)
+
+
+def _shelf_folded(folded: str, hs_code: str) -> float:
+    text = " " + folded + " "
+    if any(w in text for w in _PERISHABLE_WORDS):
+        return 0.0
+    if any(f" {w}" in text for w in _STABLE_WORDS):
+        return 1.0
+    if hs_code.startswith(_PERISHABLE_HS):
+        return 0.0
+    if hs_code.startswith(_STABLE_HS):
+        return 1.0
+    return 0.5
+
+
+def shelf_stable_many(texts: list[str], hs_codes: list[str]) -> list[float]:
+    """shelf_stable() of many products given as "name description" texts and HS codes."""
+    cache: dict[tuple[str, str], float] = {}
+    out = []
+    for folded, hs in zip(fold_many(texts), hs_codes, strict=True):
+        key = (folded, hs)
+        v = cache.get(key)
+        if v is None:
+            v = cache[key] = _shelf_folded(folded, hs)
+        out.append(v)
+    return out
+
+
+def cert_valid(cert: Cert, day: date) -> bool:
+    """Whether a certificate is valid on `day` (missing bounds are open)."""
+    return (cert.valid_from is None or cert.valid_from <= day) and (
+        cert.valid_until is None or cert.valid_until >= day
+    )
+
+
+def mark_codes(markets: list[str]) -> set[str]:
+    """Trademark codes that cover any of `markets` (the country, its groups, an EU mark)."""
+    codes = set(markets)
+    groups = ref.market_groups()
+    for g, members in groups.items():
+        if members & set(markets):
+            codes.add(g)
+            if g == "EU27":
+                codes |= EU_MARKS
+    return codes
+
+
+# ---- the opportunity, prepared once ---------------------------------------------------------
+@dataclass
+class Context:
+    """An opportunity prepared for scoring: dates, markets, requirement rows, weights."""
+
+    opp: Opportunity
+    today: date
+    day: date
+    weights: dict[str, float]
+    markets: list[str]
+    groups: frozenset[str]
+    languages: frozenset[str]
+    marks: frozenset[str]
+    mandatory: list[ref.Requirement]
+    preferences: list[ref.Requirement]
+    reminders: list[ref.Requirement]
+    support_kinds: tuple[str, ...]
+    has_hs: bool
+    has_text: bool
+    gate: bool
+    query: np.ndarray | None = field(default=None, repr=False)
+    _kw: dict = field(default_factory=dict, repr=False)
+
+    def keyword_vector(self, keyword: str, text_index: object) -> np.ndarray | None:
+        """TF-IDF vector of one keyword, computed once per opportunity."""
+        if keyword not in self._kw:
+            q = text_index.query_vector([(keyword, 1.0)])
+            s_w = text_index.word_matrix() @ q if q is not None else None
+            self._kw[keyword] = (q, s_w)
+        return self._kw[keyword][0]
+
+    def keyword_scores(self, keyword: str, text_index: object) -> np.ndarray | None:
+        """Per-word scores of one keyword (W @ q), computed once per opportunity."""
+        self.keyword_vector(keyword, text_index)
+        return self._kw[keyword][1]
+
+    @classmethod
+    def build(cls, opp: Opportunity, today: date, text_index: object = None) -> Context:
+        """Prepare `opp` for scoring on `today` (certificates count on starts_on or today)."""
+        markets = ref.expand_markets(opp.markets)
+        groups = (
+            frozenset().union(*(ref.regional_groups_of(m) for m in markets))
+            if markets
+            else frozenset()
+        )
+        langs = (
+            frozenset(lang for m in markets for lang in ref.MARKET_LANGUAGES.get(m, ()))
+            if markets
+            else frozenset({"en"})
+        )
+        rows = ref.requirements_for_markets(markets)
+        parts = [(k, 1.0) for k in opp.keywords]
+        for p in opp.hs_prefixes:
+            en, vi = ref.hs_titles().get(p, ("", ""))
+            parts += [(en, 0.4), (vi, 0.6)]
+        parts += [(opp.title, 0.5), (opp.description, 0.5)]
+        query = text_index.query_vector(parts) if text_index is not None else None
+        return cls(
+            opp=opp,
+            today=today,
+            day=opp.starts_on or today,
+            weights=weights_for(opp.kind, opp.weights),
+            markets=markets,
+            groups=groups,
+            languages=langs,
+            marks=frozenset(mark_codes(markets)) if markets else frozenset(),
+            mandatory=[r for r in rows if r.mandatory == "yes"],
+            preferences=[r for r in rows if r.mandatory == "no"],
+            reminders=[r for r in rows if r.mandatory == "per_shipment"],
+            support_kinds=SUPPORT_KINDS[opp.kind],
+            has_hs=bool(opp.hs_prefixes),
+            has_text=query is not None,
+            gate=bool(opp.hs_prefixes or opp.keywords),
+            query=query,
+        )
+
+
+# ---- one firm -------------------------------------------------------------------------------
+@dataclass
+class Assessment:
+    """Everything computed for one firm: factor values, hard-requirement gaps, adjustments."""
+
+    values: dict[str, float]
+    base: float
+    decay: float
+    missing: list[str]
+    relevant: bool
+    hs: float
+    cos: float
+    fitting: list[Product]
+    capacity: float | None
+    size: str
+
+
+def fitting_products(firm: Firm, ctx: Context) -> list[Product]:
+    """Products with an HS code that fit the opportunity (all coded ones if it names none)."""
+    if not ctx.has_hs:
+        return [p for p in firm.products if p.hs_code]
+    return [p for p in firm.products if hs_fit(p.hs_code, ctx.opp.hs_prefixes) >= FIT_PRODUCT]
+
+
+def firm_capacity(firm: Firm, fitting: list[Product]) -> float | None:
+    """Annual capacity (t) of the fitting products, else of all products; None if unknown."""
+    for group in (fitting, firm.products):
+        caps = [p.annual_capacity_tonnes for p in group if p.annual_capacity_tonnes is not None]
+        if caps:
+            return float(sum(caps))
+    return None
+
+
+def held(firm: Firm, code: str, day: date) -> bool:
+    """Whether the firm holds `code` valid on `day`."""
+    return any(c.code == code and cert_valid(c, day) for c in firm.certifications)
+
+
+def needed_codes(firm: Firm, ctx: Context, fitting: list[Product]) -> list[str]:
+    """Certification codes the firm must hold: required ones plus mandatory market rows."""
+    codes = list(ctx.opp.required_certifications)
+    for row in ctx.mandatory:
+        if row.requirement not in codes and any(
+            p.hs_code.startswith(row.hs_prefix) for p in fitting
+        ):
+            codes.append(row.requirement)
+    return codes
+
+
+def assess(
+    firm: Firm, ctx: Context, cos: float | None = None, text_index: object = None
+) -> Assessment:
+    """All factor values and hard-requirement gaps of one firm (plain Python)."""
+    opp = ctx.opp
+    if cos is None:
+        cos = (
+            text_index.cosine_text(firm.text(), ctx.query)
+            if (text_index is not None and ctx.query is not None)
+            else 0.0
+        )
+    hs = (
+        max((hs_fit(p.hs_code, opp.hs_prefixes) for p in firm.products), default=0.0)
+        if ctx.has_hs
+        else 0.0
+    )
+    fitting = fitting_products(firm, ctx)
+    coded_elsewhere = ctx.has_hs and not fitting and any(p.hs_code for p in firm.products)
+    product = float(combine_product(hs, cos, ctx.has_hs, ctx.has_text, coded_elsewhere))
+    scope = fitting or firm.products
+    mk = set(ctx.markets)
+    firm_markets = set(firm.target_markets) | set(firm.current_markets)
+    group = any(ref.regional_groups_of(m) & ctx.groups for m in firm_markets)
+    if ctx.markets:
+        market = float(
+            combine_market(
+                bool(mk & set(firm.target_markets)),
+                bool(mk & set(firm.current_markets)),
+                group,
+                bool(firm.current_markets),
+            )
+        )
+    else:
+        market = 0.5
+    exp = float(
+        experience_value(
+            np.nan if firm.export_experience_years is None else firm.export_experience_years,
+            bool(firm.current_markets),
+        )
+    )
+    langs = set(firm.languages)
+    lang = 1.0 if langs & ctx.languages else (0.6 if "en" in langs else 0.0)
+    prefs = list(opp.preferred_certifications)
+    for row in ctx.preferences:
+        if row.requirement not in prefs and any(
+            p.hs_code.startswith(row.hs_prefix) for p in fitting
+        ):
+            prefs.append(row.requirement)
+    n_held = sum(held(firm, c, ctx.day) for c in prefs)
+    readiness = float(combine_readiness(exp, lang, n_held, len(prefs)))
+    size = size_class(firm.size, firm.employees)
+    cap = firm_capacity(firm, fitting)
+    capacity = float(
+        capacity_value(
+            SIZE_SCORE.get(size, UNKNOWN_SIZE_SCORE),
+            np.nan if cap is None else cap,
+            opp.min_annual_capacity_tonnes,
+        )
+    )
+    store = max(
+        (store_value(s.platform, s.market, s.status, opp.platform) for s in firm.ecommerce),
+        default=0.0,
+    )
+    english = 1.0 if "en" in langs else 0.0
+    if ctx.markets:
+        mark = 1.0 if set(firm.trademarks) & ctx.marks else (0.3 if firm.trademarks else 0.0)
+    else:
+        mark = 1.0 if firm.trademarks else 0.0
+    shelf = sum(shelf_stable(p) for p in scope) / len(scope) if scope else 0.5
+    ecommerce = float(combine_ecommerce(store, english, mark, shelf))
+    presence = (
+        1.0
+        if mk & set(firm.current_markets)
+        else (
+            0.5
+            if any(ref.regional_groups_of(m) & ctx.groups for m in firm.current_markets)
+            else 0.0
+        )
+    )
+    ocop = max((p.ocop_stars or 0 for p in scope), default=0) / 5.0
+    revenue = float(
+        revenue_value(np.nan if firm.export_revenue_usd is None else firm.export_revenue_usd)
+    )
+    partner = float(combine_partner(mark, presence, ocop, revenue))
+    values = {
+        "product": product,
+        "market": market,
+        "readiness": readiness,
+        "capacity": capacity,
+        "ecommerce": ecommerce,
+        "partner": partner,
+    }
+    base = sum(w * values[f] for f, w in ctx.weights.items())
+    wsum = 0.0
+    params = opp.exposure_decay
+    if params:
+        for s in firm.support_history:
+            if s.kind in ctx.support_kinds and s.date is not None:
+                age = (ctx.today - s.date).days
+                if 0 <= age <= params["window_days"]:
+                    wsum += 0.5 ** (age / params["half_life_days"])
+    decay = float(decay_factor(wsum, params))
+    missing = [c for c in needed_codes(firm, ctx, fitting) if not held(firm, c, ctx.day)]
+    if opp.min_size and size and SIZES.index(size) < SIZES.index(opp.min_size):
+        missing.append("MIN_SIZE")
+    if opp.min_annual_capacity_tonnes and cap is not None and cap < opp.min_annual_capacity_tonnes:
+        missing.append("MIN_CAPACITY")
+    relevant = product >= MIN_PRODUCT_FIT if ctx.gate else True
+    return Assessment(values, base, decay, missing, relevant, hs, cos, fitting, cap, size)
+
+
+def final_score(a: Assessment) -> float:
+    """Score reported for a firm before diversity re-ranking, rounded to 4 decimals."""
+    return round(float(a.base * a.decay), 4)
+
+
+# ---- words ----------------------------------------------------------------------------------
+def _d(day: date | None) -> str:
+    return day.isoformat() if day else "?"
+
+
+def _names(codes: list[str], lang: str) -> str:
+    return ", ".join(ref.cert_name(c, lang) for c in codes)
+
+
+EXPIRED, EXPIRES_BEFORE, NOT_YET, NONE = 0, 1, 2, 3
+
+
+def cert_status(firm: Firm, code: str, ctx: Context) -> tuple[int, date | None]:
+    """Why certificate `code` does not count on the start date, and the date to show."""
+    certs = [c for c in firm.certifications if c.code == code]
+    if not certs:
+        return NONE, None
+    ended = [c.valid_until for c in certs if c.valid_until is not None and c.valid_until < ctx.day]
+    if ended:
+        last = max(ended)
+        if last >= ctx.today and ctx.opp.starts_on is not None:
+            return EXPIRES_BEFORE, last
+        return EXPIRED, last
+    return NOT_YET, min(
+        c.valid_from for c in certs if c.valid_from is not None and c.valid_from > ctx.day
+    )
+
+
+def gap_words(code: str, status: int, when: date | None, ctx: Context) -> tuple[str, str]:
+    """Why certificate `code` does not count, in English and Vietnamese."""
+    name_en, name_vi = ref.cert_name(code, "en"), ref.cert_name(code, "vi")
+    event_en, event_vi = KIND_EVENT[ctx.opp.kind]
+    d = _d(when)
+    on = _d(ctx.opp.starts_on)
+    if status == EXPIRED:
+        return (f"{name_en} certificate expired {d}", f"chứng nhận {name_vi} đã hết hạn ngày {d}")
+    if status == EXPIRES_BEFORE:
+        return (
+            f"{name_en} certificate expires {d}, before {event_en} {on}",
+            f"chứng nhận {name_vi} hết hạn ngày {d}, trước {event_vi} {on}",
+        )
+    if status == NOT_YET:
+        return (
+            f"{name_en} certificate only valid from {d}, after {_d(ctx.day)}",
+            f"chứng nhận {name_vi} chỉ có hiệu lực từ {d}, sau ngày {_d(ctx.day)}",
+        )
+    return (f"no {name_en} certificate on record", f"chưa có chứng nhận {name_vi}")
+
+
+def requirement_source(code: str, a: Assessment, ctx: Context) -> ref.Requirement | None:
+    """The first mandatory market row that makes the firm need `code` (None if required)."""
+    if code in ctx.opp.required_certifications:
+        return None
+    for row in ctx.mandatory:
+        if row.requirement == code and any(p.hs_code.startswith(row.hs_prefix) for p in a.fitting):
+            return row
+    return None
+
+
+def source_words(row: ref.Requirement | None) -> tuple[str, str]:
+    """Suffix naming the market requirement row behind a missing code."""
+    if row is None:
+        return "", ""
+    return (
+        f" (required in {row.market} for HS {row.hs_prefix})",
+        f" (bắt buộc tại {row.market} với HS {row.hs_prefix})",
+    )
+
+
+def ineligible_item(firm: Firm, a: Assessment, ctx: Context) -> dict:
+    """The spec's ineligible item (missing, detail) plus Vietnamese detail and a near-miss hint."""
+    en: list[str] = []
+    vi: list[str] = []
+    for code in a.missing:
+        if code == "MIN_SIZE":
+            en.append(f"size {a.size} is below the minimum {ctx.opp.min_size}")
+            vi.append(f"quy mô {SIZE_VI[a.size]} dưới mức tối thiểu {SIZE_VI[ctx.opp.min_size]}")
+            continue
+        if code == "MIN_CAPACITY":
+            en.append(
+                f"annual capacity {a.capacity:g} t is below the minimum "
+                f"{ctx.opp.min_annual_capacity_tonnes:g} t"
+            )
+            vi.append(
+                f"năng lực {a.capacity:g} tấn/năm dưới mức tối thiểu "
+                f"{ctx.opp.min_annual_capacity_tonnes:g} tấn"
+            )
+            continue
+        gap_en, gap_vi = gap_words(code, *cert_status(firm, code, ctx), ctx)
+        src_en, src_vi = source_words(requirement_source(code, a, ctx))
+        en.append(gap_en + src_en)
+        vi.append(gap_vi + src_vi)
+    item = {
+        "firm_id": firm.id,
+        "missing": list(a.missing),
+        "detail": "; ".join(en),
+        "detail_vi": "; ".join(vi),
+        "score_if_eligible": final_score(a),
+    }
+    certs = [c for c in a.missing if not c.startswith("MIN_")]
+    hint_en = []
+    hint_vi = []
+    if certs:
+        hint_en.append(f"holds {_names(certs, 'en')} valid on {_d(ctx.day)}")
+        hint_vi.append(f"có chứng nhận {_names(certs, 'vi')} còn hiệu lực ngày {_d(ctx.day)}")
+    if "MIN_SIZE" in a.missing:
+        hint_en.append(f"reaches size {ctx.opp.min_size}")
+        hint_vi.append(f"đạt quy mô {SIZE_VI[ctx.opp.min_size]}")
+    if "MIN_CAPACITY" in a.missing:
+        hint_en.append(f"reaches {ctx.opp.min_annual_capacity_tonnes:g} t/year")
+        hint_vi.append(f"đạt {ctx.opp.min_annual_capacity_tonnes:g} tấn/năm")
+    item["hint"] = "eligible once it " + " and ".join(hint_en)
+    item["hint_vi"] = "đủ điều kiện khi " + " và ".join(hint_vi)
+    item["near_miss"] = bool(a.relevant and len(a.missing) == 1)
+    return item
+
+
+def _market_words(firm: Firm, ctx: Context) -> tuple[str, str]:
+    mk = set(ctx.markets)
+    t = sorted(mk & set(firm.target_markets))
+    c = sorted(mk & set(firm.current_markets))
+    if c and t:
+        return (
+            f"already sells in {', '.join(c)} and targets {', '.join(t)}",
+            f"đã bán vào {', '.join(c)} và nhắm tới {', '.join(t)}",
+        )
+    if t:
+        return f"targets {', '.join(t)}", f"thị trường mục tiêu {', '.join(t)}"
+    if c:
+        return f"already sells in {', '.join(c)}", f"đã xuất khẩu sang {', '.join(c)}"
+    near = sorted(
+        m
+        for m in set(firm.target_markets) | set(firm.current_markets)
+        if ref.regional_groups_of(m) & ctx.groups
+    )
+    if near:
+        g = ", ".join(
+            sorted(ctx.groups & frozenset().union(*(ref.regional_groups_of(m) for m in near)))
+        )
+        return (
+            f"active in {', '.join(near)}, same group ({g})",
+            f"có mặt tại {', '.join(near)}, cùng khối {g}",
+        )
+    if firm.current_markets:
+        cm = ", ".join(firm.current_markets[:4])
+        return f"exports to other markets ({cm})", f"đã xuất khẩu sang thị trường khác ({cm})"
+    if not ctx.markets:
+        return "no target market set", "cơ hội không giới hạn thị trường"
+    return "no link to the target markets yet", "chưa có liên hệ với thị trường mục tiêu"
+
+
+def _product_words(
+    firm: Firm, a: Assessment, ctx: Context, text_index: object, row: int | None = None
+) -> tuple[str, str]:
+    opp = ctx.opp
+    en: list[str] = []
+    vi: list[str] = []
+    if ctx.has_hs and a.hs > 0:
+        best = max(
+            (p for p in firm.products if p.hs_code),
+            key=lambda p: hs_fit(p.hs_code, opp.hs_prefixes),
+        )
+        pref = next(
+            (
+                q
+                for q in opp.hs_prefixes
+                if best.hs_code.startswith(q) or q.startswith(best.hs_code)
+            ),
+            None,
+        )
+        pref = pref or max(opp.hs_prefixes, key=lambda q: len(_common(q, best.hs_code)))
+        title_en, title_vi = ref.hs_title(pref, "en"), ref.hs_title(pref, "vi")
+        rel = "matches" if hs_fit(best.hs_code, [pref]) >= 0.7 else "is close to"
+        rel_vi = "khớp" if rel == "matches" else "gần với"
+        en.append(f"HS {best.hs_code} ({best.name}) {rel} {pref} ({title_en})")
+        vi.append(f"HS {best.hs_code} ({best.name}) {rel_vi} {pref} ({title_vi})")
+    if ctx.has_text and a.cos * 1.0 >= 0.05:
+        kw = None
+        if text_index is not None and opp.keywords:
+            scored = []
+            for k in opp.keywords:
+                s_w = ctx.keyword_scores(k, text_index)
+                if s_w is not None:
+                    cos = (
+                        text_index.row_cosine(row, None, s_w)
+                        if row is not None
+                        else text_index.cosine_text(firm.text(), ctx.keyword_vector(k, text_index))
+                    )
+                    scored.append((cos, k))
+            if scored and max(scored)[0] > 0.05:
+                kw = max(scored)[1]
+        label = firm.products[0].name if firm.products and firm.products[0].name else firm.name
+        if kw:
+            en.append(f"'{label}' matches keyword '{kw}'")
+            vi.append(f"'{label}' khớp từ khóa '{kw}'")
+        else:
+            en.append(f"name and products resemble the request (text {a.cos:.2f})")
+            vi.append(f"tên và sản phẩm gần với yêu cầu (văn bản {a.cos:.2f})")
+    if not en:
+        return (
+            ("no product criteria in the opportunity", "cơ hội không giới hạn sản phẩm")
+            if not ctx.gate and not ctx.has_text
+            else ("weak product match", "sản phẩm ít liên quan")
+        )
+    return "; ".join(en), "; ".join(vi)
+
+
+def _common(a: str, b: str) -> str:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]
+
+
+def _readiness_words(firm: Firm, ctx: Context, a: Assessment) -> tuple[str, str]:
+    en: list[str] = []
+    vi: list[str] = []
+    if firm.export_experience_years:
+        en.append(f"{firm.export_experience_years:g} years exporting")
+        vi.append(f"{firm.export_experience_years:g} năm xuất khẩu")
+    langs = [lg for lg in firm.languages if lg in ctx.languages or lg == "en"]
+    if langs:
+        en.append("speaks " + ", ".join(ref.language_name(lg, "en") for lg in langs))
+        vi.append("dùng " + ", ".join(ref.language_name(lg, "vi") for lg in langs))
+    prefs = [c for c in ctx.opp.preferred_certifications if held(firm, c, ctx.day)]
+    for row in ctx.preferences:
+        if (
+            row.requirement not in prefs
+            and held(firm, row.requirement, ctx.day)
+            and any(p.hs_code.startswith(row.hs_prefix) for p in a.fitting)
+        ):
+            prefs.append(row.requirement)
+    if prefs:
+        en.append("holds " + _names(prefs, "en"))
+        vi.append("có " + _names(prefs, "vi"))
+    if not en:
+        return "little export experience on record", "ít kinh nghiệm xuất khẩu"
+    return ", ".join(en), ", ".join(vi)
+
+
+def _capacity_words(a: Assessment, ctx: Context) -> tuple[str, str]:
+    en = [f"{a.size} firm"] if a.size else ["size not recorded"]
+    vi = [f"doanh nghiệp {SIZE_VI[a.size]}"] if a.size else ["chưa rõ quy mô"]
+    if a.capacity is not None:
+        en.append(f"{a.capacity:g} t/year")
+        vi.append(f"{a.capacity:g} tấn/năm")
+    return ", ".join(en), ", ".join(vi)
+
+
+def _ecommerce_words(firm: Firm, ctx: Context, a: Assessment) -> tuple[str, str]:
+    en: list[str] = []
+    vi: list[str] = []
+    if firm.ecommerce:
+        shops = ", ".join(sorted({s.platform for s in firm.ecommerce}))
+        en.append(f"stores on {shops}")
+        vi.append(f"có gian hàng trên {shops}")
+    if "en" in firm.languages:
+        en.append("English")
+        vi.append("tiếng Anh")
+    marks = sorted(set(firm.trademarks) & ctx.marks)
+    if marks:
+        en.append("trademark in " + ", ".join(marks))
+        vi.append("nhãn hiệu đăng ký tại " + ", ".join(marks))
+    scope = a.fitting or firm.products
+    if scope and all(shelf_stable(p) == 1.0 for p in scope):
+        en.append("shelf-stable products")
+        vi.append("sản phẩm bảo quản lâu")
+    elif any(shelf_stable(p) == 0.0 for p in scope):
+        en.append("fresh or frozen products (harder to ship)")
+        vi.append("sản phẩm tươi/đông lạnh (khó vận chuyển)")
+    if not en:
+        return "no online store yet", "chưa có gian hàng trực tuyến"
+    return ", ".join(en), ", ".join(vi)
+
+
+def _partner_words(firm: Firm, ctx: Context, a: Assessment) -> tuple[str, str]:
+    en: list[str] = []
+    vi: list[str] = []
+    marks = sorted(set(firm.trademarks) & ctx.marks)
+    if marks:
+        en.append("trademark in " + ", ".join(marks))
+        vi.append("nhãn hiệu tại " + ", ".join(marks))
+    stars = max((p.ocop_stars or 0 for p in (a.fitting or firm.products)), default=0)
+    if stars:
+        en.append(f"OCOP {stars} stars")
+        vi.append(f"OCOP {stars} sao")
+    if firm.export_revenue_usd:
+        en.append(f"export revenue USD {firm.export_revenue_usd:,.0f}")
+        vi.append(f"doanh thu xuất khẩu {firm.export_revenue_usd:,.0f} USD")
+    if not en:
+        return "no brand or export record yet", "chưa có nhãn hiệu hay doanh thu xuất khẩu"
+    return ", ".join(en), ", ".join(vi)
+
+
+def reasons(
+    firm: Firm,
+    a: Assessment,
+    ctx: Context,
+    score: float,
+    explain: bool = False,
+    penalty: float = 0.0,
+    text_index: object = None,
+    row: int | None = None,
+) -> list[dict]:
+    """Reasons for a ranked firm: main factors in English (detail) and Vietnamese (detail_vi)."""
+    words = {
+        "product": lambda: _product_words(firm, a, ctx, text_index, row),
+        "market": lambda: _market_words(firm, ctx),
+        "readiness": lambda: _readiness_words(firm, ctx, a),
+        "capacity": lambda: _capacity_words(a, ctx),
+        "ecommerce": lambda: _ecommerce_words(firm, ctx, a),
+        "partner": lambda: _partner_words(firm, ctx, a),
+    }
+    order = sorted(ctx.weights, key=lambda f: (-ctx.weights[f] * a.values[f], f))
+    out = []
+    for f in order:
+        w = ctx.weights[f]
+        v = a.values[f]
+        if not explain and v <= 0:
+            continue
+        en, vi = words[f]()
+        item = {"factor": f, "weight": round(w, 4), "detail": en, "detail_vi": vi}
+        if explain:
+            item["value"] = round(v, 4)
+            item["contribution"] = round(w * v, 4)
+        out.append(item)
+    if a.decay < 1.0:
+        last = max(
+            (s.date for s in firm.support_history if s.kind in ctx.support_kinds and s.date),
+            default=None,
+        )
+        pct = round((1 - a.decay) * 100)
+        item = {
+            "factor": "exposure",
+            "weight": 0.0,
+            "detail": f"already supported ({ctx.opp.kind}, last {_d(last)}): score lowered "
+            f"{pct}% to spread support",
+            "detail_vi": f"đã được hỗ trợ ({ctx.opp.kind}, gần nhất {_d(last)}): giảm "
+            f"{pct}% điểm để chia đều hỗ trợ",
+        }
+        if explain:
+            item["contribution"] = round(float(a.base * a.decay - a.base), 4)
+        out.append(item)
+    if penalty > 0:
+        item = {
+            "factor": "diversity",
+            "weight": 0.0,
+            "detail": f"same product group or province as a firm ranked above: -{penalty:.4f}",
+            "detail_vi": f"cùng nhóm sản phẩm hoặc tỉnh với doanh nghiệp xếp trên: -{penalty:.4f}",
+        }
+        if explain:
+            item["contribution"] = -round(penalty, 4)
+        out.append(item)
+    out += reminders(firm, a, ctx)
+    return out
+
+
+def reminders(firm: Firm, a: Assessment, ctx: Context) -> list[dict]:
+    """Per-shipment documents, HS codes or size that an officer should still check."""
+    out = []
+    seen = set()
+    for row in ctx.reminders:
+        if row.requirement in seen:
+            continue
+        if any(p.hs_code.startswith(row.hs_prefix) for p in a.fitting):
+            seen.add(row.requirement)
+            out.append(
+                {
+                    "factor": "reminder",
+                    "weight": 0.0,
+                    "detail": f"{ref.cert_name(row.requirement, 'en')} needed per shipment "
+                    f"to {row.market} ({row.applies_to})",
+                    "detail_vi": f"cần {ref.cert_name(row.requirement, 'vi')} cho từng lô "
+                    f"hàng sang {row.market}",
+                }
+            )
+    uncoded = [p for p in firm.products if not p.hs_code]
+    if uncoded and ctx.mandatory and not a.fitting:
+        codes = sorted(
+            {
+                r.requirement
+                for r in ctx.mandatory
+                if not ctx.has_hs
+                or any(
+                    r.hs_prefix.startswith(q) or q.startswith(r.hs_prefix)
+                    for q in ctx.opp.hs_prefixes
+                )
+            }
+        )
+        if codes:
+            out.append(
+                {
+                    "factor": "reminder",
+                    "weight": 0.0,
+                    "detail": f"HS code unknown for '{uncoded[0].name}': check whether "
+                    f"{_names(codes, 'en')} is required",
+                    "detail_vi": f"chưa có mã HS cho '{uncoded[0].name}': kiểm tra yêu cầu "
+                    f"{_names(codes, 'vi')}",
+                }
+            )
+    if ctx.opp.min_size and not a.size:
+        out.append(
+            {
+                "factor": "reminder",
+                "weight": 0.0,
+                "detail": f"size not recorded: confirm it is at least {ctx.opp.min_size}",
+                "detail_vi": f"chưa rõ quy mô: xác nhận tối thiểu {SIZE_VI[ctx.opp.min_size]}",
+            }
+        )
+    if ctx.opp.min_annual_capacity_tonnes and a.capacity is None:
+        out.append(
+            {
+                "factor": "reminder",
+                "weight": 0.0,
+                "detail": f"capacity not recorded: confirm at least "
+                f"{ctx.opp.min_annual_capacity_tonnes:g} t/year",
+                "detail_vi": f"chưa rõ năng lực: xác nhận tối thiểu "
+                f"{ctx.opp.min_annual_capacity_tonnes:g} tấn/năm",
+            }
+        )
+    return out
+
+
+def is_finite(x: float | None) -> bool:
+    """True for a real number."""
+    return x is not None and math.isfinite(x)

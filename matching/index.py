@@ -1,0 +1,530 @@
+"""FirmIndex: firms as columnar numpy arrays and sparse text features, built once.
+
+Layout: one row per firm version. Multi-valued fields (products, certificates, markets,
+languages, trademarks, stores, support history) are flat tables with a ``row`` column; rows are
+appended in firm order, so every table's ``row`` column is sorted and a firm's entries are one
+slice. ``upsert`` appends a new row and tombstones the old one; ``remove`` only tombstones. No
+update refits anything: text uses the fitted n-gram vocabulary and idf (see textindex.py).
+Dates are int32 day ordinals; missing bounds are sentinels (open interval).
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from matching.factors import SIZE_SCORE, UNKNOWN_SIZE_SCORE, shelf_stable_many, size_class
+from matching.records import (
+    SIZES,
+    Cert,
+    Firm,
+    Product,
+    Store,
+    Support,
+    firms_from_dataframe,
+    parse_firm,
+)
+from matching.textindex import TextIndex
+
+BATCH = 50_000  # firms collected as Python tuples before they become numpy chunks
+DAY_MIN = np.int32(0)
+DAY_MAX = np.int32(np.iinfo(np.int32).max)
+
+
+def day(d: date | None, default: np.int32) -> np.int32:
+    """Day ordinal of a date, or `default` when missing."""
+    return np.int32(d.toordinal()) if d is not None else default
+
+
+class Vocab:
+    """String <-> small int code."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, int] = {}
+        self.names: list[str] = []
+
+    def add(self, name: str) -> int:
+        """Code of `name`, adding it if new."""
+        code = self.codes.get(name)
+        if code is None:
+            code = len(self.names)
+            self.codes[name] = code
+            self.names.append(name)
+        return code
+
+    def get(self, name: str) -> int:
+        """Code of `name`, or -1 if unknown."""
+        return self.codes.get(name, -1)
+
+
+class Table:
+    """Append-only columns kept as numpy chunks, concatenated lazily."""
+
+    def __init__(self, **dtypes: Any) -> None:
+        self.dtypes = dtypes
+        self._chunks: dict[str, list[np.ndarray]] = {k: [] for k in dtypes}
+
+    def append(self, **cols: Any) -> None:
+        """Append rows given as equal-length sequences per column."""
+        for k, dt in self.dtypes.items():
+            self._chunks[k].append(np.asarray(cols[k], dtype=dt))
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        chunks = self._chunks[name]
+        if len(chunks) != 1:
+            arr = np.concatenate(chunks) if chunks else np.zeros(0, dtype=self.dtypes[name])
+            self._chunks[name] = [arr]
+        return self._chunks[name][0]
+
+    def __len__(self) -> int:
+        return len(self["row"]) if "row" in self.dtypes else 0
+
+    def span(self, row: int) -> slice:
+        """Slice of this table's entries for firm `row` (row column is sorted)."""
+        rows = self["row"]
+        key = np.int32(row)  # same dtype as the column: no O(n) cast
+        return slice(
+            int(np.searchsorted(rows, key, "left")), int(np.searchsorted(rows, key, "right"))
+        )
+
+    def nbytes(self) -> int:
+        """Memory held by the columns."""
+        return sum(self[k].nbytes for k in self.dtypes)
+
+
+def _as_firms(firms: Any) -> Iterable[Firm]:
+    if hasattr(firms, "to_dict") and hasattr(firms, "columns"):
+        return firms_from_dataframe(firms)
+    return (f if isinstance(f, Firm) else parse_firm(f) for f in firms)
+
+
+class FirmIndex:
+    """Vectorised features of many firms, ready for rank()."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.row_of: dict[str, int] = {}
+        self.names: list[str] = []
+        self.names_en: list[str] = []
+        self.countries = Vocab()
+        self.langs = Vocab()
+        self.certs = Vocab()
+        self.platforms = Vocab()
+        self.kinds = Vocab()
+        self.provinces = Vocab()
+        self.product_texts = Vocab()  # product names and descriptions, each distinct text once
+        self.firms = Table(
+            alive=bool,
+            size=np.int8,
+            size_score=np.float32,
+            exp=np.float32,
+            revenue=np.float32,
+            employees=np.float32,
+            founded=np.float32,
+            province=np.int32,
+        )
+        self.products = Table(
+            row=np.int32,
+            hs_len=np.int8,
+            hs2=np.int16,
+            hs4=np.int16,
+            hs6=np.int32,
+            cap=np.float32,
+            shelf=np.float32,
+            ocop=np.int8,
+            name=np.int32,
+            desc=np.int32,
+        )
+        self.cert_tab = Table(row=np.int32, code=np.int16, start=np.int32, end=np.int32)
+        self.markets = Table(row=np.int32, country=np.int16, target=bool)
+        self.lang_tab = Table(row=np.int32, lang=np.int16)
+        self.marks = Table(row=np.int32, code=np.int16)
+        self.stores = Table(row=np.int32, platform=np.int16, market=np.int16, status=np.int8)
+        self.support = Table(row=np.int32, kind=np.int16, day=np.int32)
+        self.text = TextIndex()
+        self._id_order: np.ndarray | None = None
+        self._derived: Derived | None = None
+
+    # ---- building -------------------------------------------------------------------------
+    @classmethod
+    def build(cls, firms: Iterable[Mapping | Firm] | Any) -> FirmIndex:
+        """Build an index from firm records (spec dicts, Firm objects or a pandas DataFrame).
+
+        Raises InputError (matching.records) for a firm without id or name, a malformed date,
+        or a duplicate id.
+        """
+        from matching.records import InputError
+
+        index = cls()
+        batch = _Batch()
+        row_of = index.row_of
+        # The build makes no reference cycles; without the cyclic GC it does not rescan the
+        # records and row tuples alive in the current batch again and again.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            for n, firm in enumerate(_as_firms(firms)):
+                if firm.id in row_of:
+                    raise InputError(f"duplicate id {firm.id!r} (record {n + 1})")
+                index._add(firm, batch)
+                if len(batch.firms) >= BATCH:
+                    batch.flush(index)
+            batch.flush(index)
+            index.text.fit()
+        finally:
+            if enabled:
+                gc.enable()
+        return index
+
+    def _add(self, firm: Firm, b: _Batch) -> int:
+        row = len(self.ids)
+        self.ids.append(firm.id)
+        self.row_of[firm.id] = row
+        self.names.append(firm.name)
+        self.names_en.append(firm.name_en)
+        size = size_class(firm.size, firm.employees)
+        nan = np.nan
+        b.firms.append(
+            (
+                True,
+                SIZES.index(size) if size else -1,
+                SIZE_SCORE.get(size, UNKNOWN_SIZE_SCORE),
+                nan if firm.export_experience_years is None else firm.export_experience_years,
+                nan if firm.export_revenue_usd is None else firm.export_revenue_usd,
+                nan if firm.employees is None else firm.employees,
+                nan if firm.founded_year is None else firm.founded_year,
+                self.provinces.add(firm.province) if firm.province else -1,
+            )
+        )
+        texts = self.product_texts
+        for p in firm.products:
+            h = p.hs_code
+            n = len(h)
+            b.products.append(
+                (
+                    row,
+                    n,
+                    int(h[:2]) if n >= 2 else -1,
+                    int(h[:4]) if n >= 4 else -1,
+                    int(h[:6]) if n >= 6 else -1,
+                    nan if p.annual_capacity_tonnes is None else p.annual_capacity_tonnes,
+                    0.0,  # shelf-stability, filled in by _Batch.flush (folded in bulk)
+                    p.ocop_stars or 0,
+                    texts.add(p.name),
+                    texts.add(p.description),
+                )
+            )
+            b.shelf_texts.append(f"{p.name} {p.description}")
+            b.shelf_hs.append(h)
+        if firm.certifications:
+            certs = self.certs
+            for c in firm.certifications:
+                b.certs.append(
+                    (
+                        row,
+                        certs.add(c.code),
+                        day(c.valid_from, DAY_MIN),
+                        day(c.valid_until, DAY_MAX),
+                    )
+                )
+        countries = self.countries
+        for m in firm.current_markets:
+            b.markets.append((row, countries.add(m), False))
+        for m in firm.target_markets:
+            b.markets.append((row, countries.add(m), True))
+        for lang in firm.languages:
+            b.langs.append((row, self.langs.add(lang)))
+        for t in firm.trademarks:
+            b.marks.append((row, countries.add(t)))
+        for s in firm.ecommerce:
+            b.stores.append(
+                (
+                    row,
+                    self.platforms.add(s.platform),
+                    countries.add(s.market) if s.market else -1,
+                    0 if s.status in ("", "active") else 1,
+                )
+            )
+        for h in firm.support_history:
+            if h.date is not None:
+                b.support.append((row, self.kinds.add(h.kind), day(h.date, DAY_MIN)))
+        b.docs.append(firm.text())
+        return row
+
+    def upsert(self, firm: Mapping | Firm) -> None:
+        """Add a firm or replace the firm with the same id, without rebuilding the index."""
+        if not isinstance(firm, Firm):
+            firm = parse_firm(firm)
+        old = self.row_of.get(firm.id)
+        if old is not None:
+            self.firms["alive"][old] = False
+        self._derived = None
+        batch = _Batch()
+        row = self._add(firm, batch)
+        batch.docs.clear()  # indexed with the fitted vocabulary below, not tokenised in bulk
+        batch.flush(self)
+        self.text.set_row(row, firm.text())
+
+    def remove(self, firm_id: str) -> bool:
+        """Remove a firm by id; False if it was not indexed."""
+        row = self.row_of.pop(firm_id, None)
+        if row is None:
+            return False
+        self.firms["alive"][row] = False
+        return True
+
+    # ---- reading --------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.row_of)
+
+    def id_order(self) -> np.ndarray:
+        """Position of each row's firm id in sorted id order (for tie-breaking), cached."""
+        if self._id_order is None or len(self._id_order) != len(self.ids):
+            order = sorted(range(len(self.ids)), key=self.ids.__getitem__)
+            self._id_order = np.empty(len(order), dtype=np.int32)
+            self._id_order[order] = np.arange(len(order), dtype=np.int32)
+        return self._id_order
+
+    def derived(self) -> Derived:
+        """Per-firm and per-entry arrays that do not depend on the opportunity, cached until the
+        next upsert (remove only changes `alive`, which is not part of them)."""
+        d = self._derived
+        if d is None or d.n != self.n_rows:
+            d = self._derived = Derived(self)
+        return d
+
+    def __contains__(self, firm_id: object) -> bool:
+        return firm_id in self.row_of
+
+    @property
+    def n_rows(self) -> int:
+        """Number of rows, tombstoned ones included."""
+        return len(self.ids)
+
+    def firm(self, key: str | int) -> Firm:
+        """The indexed record of a firm (by id or row), rebuilt from the arrays."""
+        row = self.row_of[key] if isinstance(key, str) else int(key)
+        f = self.firms
+        size = int(f["size"][row])
+        exp, rev, emp, founded = (
+            float(f[k][row]) for k in ("exp", "revenue", "employees", "founded")
+        )
+        prov = int(f["province"][row])
+        firm = Firm(
+            id=self.ids[row],
+            name=self.names[row],
+            name_en=self.names_en[row],
+            province=self.provinces.names[prov] if prov >= 0 else "",
+            size=SIZES[size] if size >= 0 else "",
+            employees=None if np.isnan(emp) else emp,
+            founded_year=None if np.isnan(founded) else int(founded),
+            export_experience_years=None if np.isnan(exp) else exp,
+            export_revenue_usd=None if np.isnan(rev) else rev,
+        )
+        dv = self.derived()
+        p = self.products
+        lo, hi = int(dv.p_start[row]), int(dv.p_start[row + 1])
+        texts = self.product_texts.names
+        for n, h2, h4, h6, cap, name, desc, ocop in zip(
+            *(p[k][lo:hi].tolist() for k in ("hs_len", "hs2", "hs4", "hs6", "cap")),
+            *(p[k][lo:hi].tolist() for k in ("name", "desc", "ocop")),
+            strict=True,
+        ):
+            hs = {2: f"{h2:02d}", 4: f"{h4:04d}", 6: f"{h6:06d}"}
+            firm.products.append(
+                Product(
+                    name=texts[name],
+                    hs_code=hs.get(n, ""),
+                    description=texts[desc],
+                    annual_capacity_tonnes=None if math.isnan(cap) else cap,
+                    ocop_stars=ocop or None,
+                )
+            )
+        c = self.cert_tab
+        lo, hi = dv.span("cert", row)
+        for code, s, e in zip(
+            *(c[k][lo:hi].tolist() for k in ("code", "start", "end")), strict=True
+        ):
+            firm.certifications.append(
+                Cert(
+                    self.certs.names[code],
+                    date.fromordinal(s) if s != DAY_MIN else None,
+                    date.fromordinal(e) if e != DAY_MAX else None,
+                )
+            )
+        m = self.markets
+        lo, hi = dv.span("markets", row)
+        for country, target in zip(
+            m["country"][lo:hi].tolist(), m["target"][lo:hi].tolist(), strict=True
+        ):
+            code = self.countries.names[country]
+            (firm.target_markets if target else firm.current_markets).append(code)
+        lo, hi = dv.span("langs", row)
+        firm.languages = [self.langs.names[x] for x in self.lang_tab["lang"][lo:hi].tolist()]
+        lo, hi = dv.span("marks", row)
+        firm.trademarks = [self.countries.names[x] for x in self.marks["code"][lo:hi].tolist()]
+        st = self.stores
+        lo, hi = dv.span("stores", row)
+        for plat, mkt, status in zip(
+            *(st[k][lo:hi].tolist() for k in ("platform", "market", "status")), strict=True
+        ):
+            firm.ecommerce.append(
+                Store(
+                    self.platforms.names[plat],
+                    self.countries.names[mkt] if mkt >= 0 else "",
+                    "" if status == 0 else "inactive",
+                )
+            )
+        su = self.support
+        lo, hi = dv.span("support", row)
+        for kind, d in zip(su["kind"][lo:hi].tolist(), su["day"][lo:hi].tolist(), strict=True):
+            firm.support_history.append(Support(self.kinds.names[kind], date.fromordinal(d)))
+        # size was derived from employees when missing; keep it (it is what scoring used)
+        firm.size = SIZES[size] if size >= 0 else ""
+        return firm
+
+    def nbytes(self) -> int:
+        """Approximate memory of the numeric arrays and sparse text matrices."""
+        tables = (
+            self.firms,
+            self.products,
+            self.cert_tab,
+            self.markets,
+            self.lang_tab,
+            self.marks,
+            self.stores,
+            self.support,
+        )
+        return sum(t.nbytes() for t in tables) + self.text.nbytes()
+
+
+def _starts(rows: np.ndarray, n: int) -> np.ndarray:
+    """Start of each firm's slice in a table whose row column is sorted (length n + 1)."""
+    return np.searchsorted(rows, np.arange(n + 1, dtype=np.int32), "left").astype(np.int64)
+
+
+class Derived:
+    """Arrays computed once from the index tables for every ranking (see FirmIndex.derived).
+
+    The formulas are those of factors.py, applied to the parts that do not depend on the
+    opportunity; rank.compute uses them unchanged, so scores are the same to the last bit.
+    """
+
+    def __init__(self, index: FirmIndex) -> None:
+        from matching import factors as fx
+
+        n = self.n = index.n_rows
+        f = index.firms
+        p = index.products
+        self.prow = p["row"]
+        self.p_start = _starts(self.prow, n)
+        self._tables = {
+            "cert": index.cert_tab,
+            "markets": index.markets,
+            "langs": index.lang_tab,
+            "marks": index.marks,
+            "stores": index.stores,
+            "support": index.support,
+        }
+        self._starts: dict[str, np.ndarray] = {}
+        hs_len = p["hs_len"]
+        # distinct HS codes: HS-only tests run once per code and are gathered per product
+        longest = np.where(
+            hs_len == 6,
+            p["hs6"],
+            np.where(hs_len == 4, p["hs4"], np.where(hs_len == 2, p["hs2"], 0)),
+        )
+        key = hs_len.astype(np.int64) * 1_000_000 + longest.astype(np.int64)
+        _, first, inv = np.unique(key, return_index=True, return_inverse=True)
+        self.code_of = inv.reshape(-1).astype(np.int32)
+        self.code_len = hs_len[first]
+        self.code2 = p["hs2"][first]
+        self.code4 = p["hs4"][first]
+        self.code6 = p["hs6"][first]
+        self.coded = hs_len > 0
+        self.firm_coded = _any_rows(n, self.prow[self.coded])
+        self.cap_known = ~np.isnan(p["cap"])
+        self.capv = np.nan_to_num(p["cap"]).astype(np.float64)
+        self.shelf = p["shelf"].astype(np.float64)
+        self.ocop = p["ocop"].astype(np.float64)
+        m = index.markets
+        self.exports = _any_rows(n, m["row"][~m["target"]])
+        self.exp = fx.experience_value(f["exp"].astype(np.float64), self.exports)
+        lt = index.lang_tab
+        self.english = _any_rows(n, lt["row"][lt["lang"] == index.langs.get("en")])
+        self.has_mark = _any_rows(n, index.marks["row"])
+        self.revenue = fx.revenue_value(f["revenue"].astype(np.float64))
+        self.size_score = f["size_score"].astype(np.float64)
+        st = index.stores
+        cross = np.zeros(len(index.platforms.names) + 2, dtype=bool)
+        cross[[index.platforms.get(x) for x in fx.CROSS_BORDER if index.platforms.get(x) >= 0]] = (
+            True
+        )
+        abroad = (st["market"] >= 0) & (st["market"] != index.countries.get("VN"))
+        plat = st["platform"]
+        self.store_other = np.where(
+            cross[np.where(plat >= 0, plat, len(cross) - 1)] | abroad, 0.7, 0.4
+        )
+
+    def span(self, table: str, row: int) -> tuple[int, int]:
+        """Start and end of firm `row`'s entries in one of the tables (starts cached)."""
+        starts = self._starts.get(table)
+        if starts is None:
+            starts = self._starts[table] = _starts(self._tables[table]["row"], self.n)
+        return int(starts[row]), int(starts[row + 1])
+
+
+def _any_rows(n: int, rows: np.ndarray) -> np.ndarray:
+    out = np.zeros(n, dtype=bool)
+    out[rows] = True
+    return out
+
+
+class _Batch:
+    """Rows of up to BATCH firms collected as Python tuples, then turned into numpy chunks."""
+
+    def __init__(self) -> None:
+        self.firms: list[tuple] = []
+        self.products: list[tuple] = []
+        self.certs: list[tuple] = []
+        self.markets: list[tuple] = []
+        self.langs: list[tuple] = []
+        self.marks: list[tuple] = []
+        self.stores: list[tuple] = []
+        self.support: list[tuple] = []
+        self.shelf_texts: list[str] = []  # "name description" of each product
+        self.shelf_hs: list[str] = []
+        self.docs: list[str] = []  # text of each firm, tokenised in bulk
+
+    def flush(self, index: FirmIndex) -> None:
+        """Append the collected rows to the index tables and tokenise the documents."""
+        pairs = (
+            (index.firms, self.firms),
+            (index.products, self.products),
+            (index.cert_tab, self.certs),
+            (index.markets, self.markets),
+            (index.lang_tab, self.langs),
+            (index.marks, self.marks),
+            (index.stores, self.stores),
+            (index.support, self.support),
+        )
+        for table, rows in pairs:
+            cols = list(table.dtypes)
+            if rows:
+                data = list(zip(*rows, strict=True))
+                if table is index.products:
+                    data[cols.index("shelf")] = shelf_stable_many(self.shelf_texts, self.shelf_hs)
+                table.append(**{k: data[i] for i, k in enumerate(cols)})
+            else:
+                table.append(**{k: () for k in cols})
+            rows.clear()
+        self.shelf_texts.clear()
+        self.shelf_hs.clear()
+        if self.docs:
+            index.text.add_docs(self.docs)
+            self.docs = []

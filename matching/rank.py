@@ -1,0 +1,706 @@
+"""Rank firms for an opportunity: vectorised factors and hard requirements over the whole index.
+
+Only the top K (and the ineligible list) are turned into Python dicts with reasons.
+The formulas are those of factors.py; tests check both paths agree firm by firm.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from matching import factors as fx
+from matching import reference as ref
+from matching.factors import EXPIRED as _EXPIRED
+from matching.factors import EXPIRES_BEFORE as _EXPIRES_BEFORE
+from matching.factors import NONE as _NONE
+from matching.factors import NOT_YET as _NOT_YET
+from matching.factors import gap_words, source_words
+from matching.index import Derived, FirmIndex
+from matching.records import SIZES, Opportunity, parse_opportunity
+from matching.weights import DIVERSITY_PARAMS, MIN_PRODUCT_FIT
+
+
+@dataclass
+class Scores:
+    """Per-row arrays for one opportunity (rows of the index, tombstones included)."""
+
+    values: dict[str, np.ndarray]
+    base: np.ndarray
+    decay: np.ndarray
+    score: np.ndarray  # rounded to 4 decimals
+    alive: np.ndarray
+    relevant: np.ndarray
+    missing: list[tuple[str, np.ndarray]]  # (code, rows lacking it), in reporting order
+    sources: dict[str, np.ndarray]  # code -> index into ctx.mandatory of the row, or -1
+    cos: np.ndarray
+    main_group: np.ndarray  # HS chapter of the firm's first fitting product, -1 unknown
+    capacity: np.ndarray | None = None  # capacity (t) of the products in scope, NaN unknown
+
+
+def _per_firm_max(n: int, rows: np.ndarray, vals: np.ndarray) -> np.ndarray:
+    out = np.zeros(n, dtype=np.float64)
+    nz = vals > 0
+    if nz.any():
+        np.maximum.at(out, rows[nz], vals[nz])
+    return out
+
+
+def _isin(values: np.ndarray, wanted: list[int], size: int) -> np.ndarray:
+    """values in wanted, by lookup table over small integer codes (faster than np.isin)."""
+    lut = np.zeros(size + 2, dtype=bool)
+    codes = [w for w in wanted if 0 <= w < size]
+    lut[codes] = True
+    return lut[np.where(values >= 0, values, size + 1)]
+
+
+def _any(n: int, rows: np.ndarray) -> np.ndarray:
+    out = np.zeros(n, dtype=bool)
+    out[rows] = True
+    return out
+
+
+def _held(index: FirmIndex, code: str, day: int, n: int, cache: dict) -> np.ndarray:
+    if code not in cache:
+        c = index.cert_tab
+        k = index.certs.get(code)
+        ok = (c["code"] == k) & (c["start"] <= day) & (c["end"] >= day)
+        cache[code] = _any(n, c["row"][ok])
+    return cache[code]
+
+
+def _hs_fit_codes(dv: Derived, prefixes: list[str]) -> np.ndarray:
+    """HS fit of every distinct product code (the rules of factors.hs_fit, vectorised)."""
+    hs_len, hs2, hs4, hs6 = dv.code_len, dv.code2, dv.code4, dv.code6
+    best = np.zeros(len(hs_len), dtype=np.float32)
+    for q in prefixes:
+        lq = len(q)
+        q2 = int(q[:2])
+        q4 = int(q[:4]) if lq >= 4 else -1
+        own = {2: hs2, 4: hs4, 6: hs6}[lq]
+        inside = (hs_len >= lq) & (own == int(q))
+        coarser = ((hs_len == 2) & (hs2 == q2) & (lq > 2)) | (
+            (hs_len == 4) & (hs4 == q4) & (lq > 4)
+        )
+        heading = (lq == 6) & (hs_len >= 4) & (hs4 == q4)
+        chapter = (hs_len >= 2) & (hs2 == q2)
+        fit = np.select([inside, coarser, heading, chapter], [1.0, 0.7, 0.6, 0.3], 0.0)
+        np.maximum(best, fit.astype(np.float32), out=best)
+    return best
+
+
+def _fitting_rows(dv: Derived, fit_code: np.ndarray, prefix: str, cache: dict) -> np.ndarray:
+    """Rows of the products that fit and whose HS code starts with `prefix`.
+
+    Both tests depend on the HS code only, so they are made once per distinct code and the
+    products are gathered only when some code passes (often none does).
+    """
+    if prefix not in cache:
+        lq = len(prefix)
+        own = {2: dv.code2, 4: dv.code4, 6: dv.code6}[lq]
+        sel = fit_code & (dv.code_len >= lq) & (own == int(prefix))
+        cache[prefix] = dv.prow[sel[dv.code_of]] if sel.any() else dv.prow[:0]
+    return cache[prefix]
+
+
+def _firm_max(n: int, starts: np.ndarray, vals: np.ndarray) -> np.ndarray:
+    """Per-firm maximum of non-negative `vals` over a table sorted by row (0 when none);
+    equal to _per_firm_max(n, rows, vals) for such values."""
+    out = np.zeros(n, dtype=np.float64)
+    lo, hi = starts[:-1], starts[1:]
+    nonempty = lo < hi
+    if len(vals) and nonempty.any():
+        out[nonempty] = np.maximum.reduceat(vals, lo[nonempty])
+    return out
+
+
+class _Values(Mapping):
+    """Factor values by name; factors without weight are computed only when asked for."""
+
+    def __init__(self, makers: dict[str, Any]) -> None:
+        self._makers = makers
+        self._done: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        v = self._done.get(name)
+        if v is None:
+            v = self._done[name] = self._makers[name]()
+        return v
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._makers)
+
+    def __len__(self) -> int:
+        return len(self._makers)
+
+
+def compute(index: FirmIndex, ctx: fx.Context) -> Scores:
+    """All factor values, hard requirements and scores for every row of the index."""
+    n = index.n_rows
+    opp = ctx.opp
+    f = index.firms
+    dv = index.derived()
+    alive = f["alive"].copy()
+    day = ctx.day.toordinal()
+    prods = index.products
+    prow = dv.prow
+    held_cache: dict[str, np.ndarray] = {}
+    prefix_cache: dict[str, np.ndarray] = {}
+
+    # product
+    if ctx.has_hs:
+        fit_by_code = _hs_fit_codes(dv, opp.hs_prefixes)
+        pfit = fit_by_code[dv.code_of]
+        hs = _firm_max(n, dv.p_start, pfit)
+        fit_code = fit_by_code >= fx.FIT_PRODUCT
+        fitting = fit_code[dv.code_of]
+    else:
+        hs = np.zeros(n)
+        fit_code = dv.code_len > 0
+        fitting = dv.coded
+    cos = (
+        index.text.cosine_all(ctx.query, n)
+        if ctx.query is not None
+        else np.zeros(n, dtype=np.float32)
+    )
+    has_fit = _any(n, prow[fitting])
+    coded_elsewhere = (dv.firm_coded & ~has_fit) if ctx.has_hs else False
+    product = np.asarray(
+        fx.combine_product(hs, cos.astype(np.float64), ctx.has_hs, ctx.has_text, coded_elsewhere),
+        dtype=np.float64,
+    )
+    product = np.broadcast_to(product, (n,)).copy()
+    in_scope = fitting | ~has_fit[prow]  # fitting products, else all products of the firm
+
+    # market
+    m = index.markets
+    mrow, mtarget = m["row"], m["target"]
+    mk_ids = [index.countries.get(c) for c in ctx.markets]
+    in_mk = _isin(m["country"], mk_ids, len(index.countries.names))
+    target = _any(n, mrow[in_mk & mtarget])
+    current = _any(n, mrow[in_mk & ~mtarget])
+    exports = dv.exports
+    group_codes = [
+        i for c, i in index.countries.codes.items() if ref.regional_groups_of(c) & ctx.groups
+    ]
+    in_group = _isin(m["country"], group_codes, len(index.countries.names)) if group_codes else None
+
+    def group() -> np.ndarray:
+        return _any(n, mrow[in_group]) if in_group is not None else np.zeros(n, dtype=bool)
+
+    def market() -> np.ndarray:
+        if not ctx.markets:
+            return np.full(n, 0.5)
+        return np.asarray(fx.combine_market(target, current, group(), exports), dtype=np.float64)
+
+    # readiness
+    def readiness() -> np.ndarray:
+        lt = index.lang_tab
+        lang_ids = [index.langs.get(x) for x in ctx.languages]
+        speaks = _any(n, lt["row"][_isin(lt["lang"], lang_ids, len(index.langs.names))])
+        lang = np.where(speaks, 1.0, np.where(dv.english, 0.6, 0.0))
+        needed = np.zeros(n)
+        n_held = np.zeros(n)
+        counted: dict[str, np.ndarray] = {}
+        for c in opp.preferred_certifications:
+            counted[c] = np.ones(n, dtype=bool)
+        for row in ctx.preferences:
+            needs = _any(n, _fitting_rows(dv, fit_code, row.hs_prefix, prefix_cache))
+            prev = counted.get(row.requirement)
+            counted[row.requirement] = needs if prev is None else prev | needs
+        for c, needs in counted.items():
+            needed += needs
+            n_held += needs & _held(index, c, day, n, held_cache)
+        return fx.combine_readiness(dv.exp, lang, n_held, needed)
+
+    # capacity (the capacity in tonnes is also a hard requirement)
+    sel = in_scope & dv.cap_known
+    cap_sum = np.bincount(prow[sel], weights=dv.capv[sel], minlength=n)
+    cap = np.where(_any(n, prow[sel]), cap_sum, np.nan)
+
+    def capacity() -> np.ndarray:
+        return fx.capacity_value(dv.size_score, cap, opp.min_annual_capacity_tonnes)
+
+    # ecommerce
+    mark_cache: list[np.ndarray] = []
+
+    def mark() -> np.ndarray:
+        if not mark_cache:
+            mt = index.marks
+            if ctx.markets:
+                mark_ids = [index.countries.get(c) for c in ctx.marks]
+                mark_in = _any(
+                    n, mt["row"][_isin(mt["code"], mark_ids, len(index.countries.names))]
+                )
+                mark_cache.append(np.where(mark_in, 1.0, np.where(dv.has_mark, 0.3, 0.0)))
+            else:
+                mark_cache.append(dv.has_mark.astype(np.float64))
+        return mark_cache[0]
+
+    def ecommerce() -> np.ndarray:
+        st = index.stores
+        opp_plat = index.platforms.get(opp.platform) if opp.platform else -2
+        sval = np.where(st["platform"] == opp_plat, 1.0, dv.store_other)
+        sval = np.where(st["status"] == 0, sval, sval * 0.5)
+        store = _per_firm_max(n, st["row"], sval)
+        n_scope = np.bincount(prow[in_scope], minlength=n)
+        shelf_sum = np.bincount(prow[in_scope], weights=dv.shelf[in_scope], minlength=n)
+        shelf = np.where(n_scope > 0, shelf_sum / np.maximum(n_scope, 1), 0.5)
+        return fx.combine_ecommerce(store, dv.english, mark(), shelf)
+
+    # partner
+    def partner() -> np.ndarray:
+        presence = np.where(
+            current,
+            1.0,
+            np.where(
+                _any(n, mrow[in_group & ~mtarget]) if in_group is not None else False, 0.5, 0.0
+            ),
+        )
+        ocop = _per_firm_max(n, prow[in_scope], dv.ocop[in_scope]) / 5.0
+        return fx.combine_partner(mark(), presence, ocop, dv.revenue)
+
+    values = _Values(
+        {
+            "product": lambda: product,
+            "market": market,
+            "readiness": readiness,
+            "capacity": capacity,
+            "ecommerce": ecommerce,
+            "partner": partner,
+        }
+    )
+    base = np.zeros(n)
+    for name, w in ctx.weights.items():
+        base += w * values[name]
+
+    # exposure decay
+    params = opp.exposure_decay
+    if params:
+        su = index.support
+        kind_ids = [index.kinds.get(k) for k in ctx.support_kinds]
+        age = ctx.today.toordinal() - su["day"].astype(np.int64)
+        ok = (
+            _isin(su["kind"], kind_ids, len(index.kinds.names))
+            & (age >= 0)
+            & (age <= params["window_days"])
+        )
+        wsum = np.bincount(
+            su["row"][ok], weights=0.5 ** (age[ok] / params["half_life_days"]), minlength=n
+        )
+        decay = fx.decay_factor(wsum, params)
+    else:
+        decay = np.ones(n)
+
+    # hard requirements
+    missing: list[tuple[str, np.ndarray]] = []
+    sources: dict[str, np.ndarray] = {}
+    need: dict[str, np.ndarray] = {c: np.ones(n, dtype=bool) for c in opp.required_certifications}
+    order = list(opp.required_certifications)
+    for i, row in enumerate(ctx.mandatory):
+        needs = _any(n, _fitting_rows(dv, fit_code, row.hs_prefix, prefix_cache))
+        if row.requirement not in need:
+            need[row.requirement] = np.zeros(n, dtype=bool)
+            order.append(row.requirement)
+        if row.requirement not in opp.required_certifications:
+            src = sources.setdefault(row.requirement, np.full(n, -1, dtype=np.int32))
+            src[needs & (src < 0)] = i
+        need[row.requirement] |= needs
+    for c in order:
+        lacks = need[c] & ~_held(index, c, day, n, held_cache)
+        missing.append((c, lacks))
+    size = f["size"]
+    if opp.min_size:
+        missing.append(("MIN_SIZE", (size >= 0) & (size < SIZES.index(opp.min_size))))
+    if opp.min_annual_capacity_tonnes:
+        missing.append(
+            ("MIN_CAPACITY", ~np.isnan(cap) & (np.nan_to_num(cap) < opp.min_annual_capacity_tonnes))
+        )
+    relevant = product >= MIN_PRODUCT_FIT if ctx.gate else np.ones(n, dtype=bool)
+    score = np.round(base * decay, 4)
+    first_fit = np.full(n, -1, dtype=np.int32)
+    coded_scope = in_scope & dv.coded
+    scope_rows = prow[coded_scope]
+    if len(scope_rows):
+        # the first product in scope (rows are sorted, so reverse assignment keeps the first)
+        first_fit[scope_rows[::-1]] = prods["hs2"][coded_scope][::-1]
+    return Scores(
+        values, base, decay, score, alive, relevant, missing, sources, cos, first_fit, cap
+    )
+
+
+@dataclass
+class Ranking:
+    """Result of matching one opportunity; to_dict() gives the spec's JSON document."""
+
+    index: FirmIndex
+    ctx: fx.Context
+    scores: Scores
+    ranked_rows: list[int]
+    ranked_scores: list[float]
+    penalties: list[float]
+    ineligible_rows: np.ndarray
+    explain: bool = False
+    _sorted: bool = False
+
+    def ranked(self) -> list[dict]:
+        """Ranked items with reasons (English `detail`, Vietnamese `detail_vi`)."""
+        out = []
+        for k, (row, score, pen) in enumerate(
+            zip(self.ranked_rows, self.ranked_scores, self.penalties, strict=True)
+        ):
+            firm = self.index.firm(row)
+            a = fx.assess(firm, self.ctx, cos=float(self.scores.cos[row]))
+            out.append(
+                {
+                    "firm_id": firm.id,
+                    "rank": k + 1,
+                    "score": score,
+                    "name": firm.name,
+                    "reasons": fx.reasons(
+                        firm, a, self.ctx, score, self.explain, pen, self.index.text, row
+                    ),
+                }
+            )
+        return out
+
+    def ineligible(self, limit: int | None = None) -> list[dict]:
+        """Ineligible items (missing codes, detail, detail_vi, hint), best would-be score first."""
+        bad = self.ineligible_rows
+        if not self._sorted:
+            order = np.lexsort((self.index.id_order()[bad], -self.scores.score[bad]))
+            self.ineligible_rows = bad = bad[order]
+            self._sorted = True
+        rows = bad if limit is None else bad[:limit]
+        return ineligible_items(self.index, self.ctx, self.scores, rows)
+
+    def to_dict(self) -> dict:
+        """{"opportunity": id, "ranked": [...], "ineligible": [...]} as in matching-io.md."""
+        return {
+            "opportunity": self.ctx.opp.id,
+            "ranked": self.ranked(),
+            "ineligible": self.ineligible(),
+        }
+
+
+def _order(rows: np.ndarray, score: np.ndarray, ids: list[str]) -> list[int]:
+    return sorted(rows.tolist(), key=lambda r: (-score[r], ids[r]))
+
+
+def _top(rows: np.ndarray, score: np.ndarray, ids: list[str], k: int) -> list[int]:
+    """The k best rows by (score desc, firm_id asc), all ties at the cut included fairly."""
+    if k <= 0:
+        return []
+    if len(rows) <= k:
+        return _order(rows, score, ids)
+    s = score[rows]
+    kth = np.partition(s, len(s) - k)[len(s) - k]
+    return _order(rows[s >= kth], score, ids)[:k]
+
+
+def _diversify(
+    rows: list[int], scores: Scores, index: FirmIndex, k: int, strength: float
+) -> tuple[list[int], list[float], list[float]]:
+    """Greedy maximal marginal relevance: value = score - strength * max similarity."""
+    prov = index.firms["province"]
+    group = scores.main_group
+    chosen: list[int] = []
+    vals: list[float] = []
+    pens: list[float] = []
+    pool = list(rows)
+    sim_max = {r: 0.0 for r in pool}
+    ids = index.ids
+    while pool and len(chosen) < k:
+        best = min(
+            pool, key=lambda r: (-round(float(scores.score[r]) - strength * sim_max[r], 4), ids[r])
+        )
+        pen = round(strength * sim_max[best], 4)
+        chosen.append(best)
+        vals.append(max(0.0, round(float(scores.score[best]) - pen, 4)))
+        pens.append(pen)
+        pool.remove(best)
+        for r in pool:
+            sim = 0.5 * (group[r] >= 0 and group[r] == group[best]) + 0.5 * (
+                prov[r] >= 0 and prov[r] == prov[best]
+            )
+            sim_max[r] = max(sim_max[r], sim)
+    return chosen, vals, pens
+
+
+def match(
+    index: FirmIndex,
+    opportunity: Mapping | Opportunity,
+    today: date | None = None,
+    top: int = 20,
+    explain: bool = False,
+    model: Any = None,
+) -> Ranking:
+    """Score every firm for an opportunity; returns a Ranking (cheap until items are built).
+
+    `model`: an optional fitted classifier over the factor values (matching.learn), used
+    instead of the hand-set weights; use it only where learn.compare() says it wins.
+    """
+    opp = opportunity if isinstance(opportunity, Opportunity) else parse_opportunity(opportunity)
+    ctx = fx.Context.build(opp, today or date.today(), index.text)
+    s = compute(index, ctx)
+    if model is not None and index.n_rows:
+        from matching.weights import FACTORS
+
+        x = np.column_stack([s.values[f] for f in FACTORS])
+        s.base = model.predict_proba(x)[:, 1]
+        s.score = np.round(s.base * s.decay, 4)
+    lacks = np.zeros(index.n_rows, dtype=bool)
+    for _, rows in s.missing:
+        lacks |= rows
+    eligible = np.flatnonzero(s.alive & s.relevant & ~lacks)
+    if opp.diversity:
+        params = {**DIVERSITY_PARAMS, **opp.diversity}
+        pool = _top(eligible, s.score, index.ids, max(top, int(top * params["pool"])))
+        rows, vals, pens = _diversify(pool, s, index, top, params["strength"])
+    else:
+        rows = _top(eligible, s.score, index.ids, top)
+        vals = [float(s.score[r]) for r in rows]
+        pens = [0.0] * len(rows)
+    bad = np.flatnonzero(s.alive & lacks)
+    return Ranking(index, ctx, s, rows, vals, pens, bad, explain)
+
+
+def rank(
+    index: FirmIndex,
+    opportunity: Mapping | Opportunity,
+    today: date | None = None,
+    top: int = 20,
+    explain: bool = False,
+    model: Any = None,
+) -> dict:
+    """Rank firms for one opportunity; returns the spec's JSON structure as a dict."""
+    return match(index, opportunity, today, top, explain, model).to_dict()
+
+
+# ---- ineligible items, built from arrays --------------------------------------------------
+def _cert_status(
+    index: FirmIndex, code: str, ctx: fx.Context, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per row in `rows`: why `code` does not count (status) and the date to show."""
+    c = index.cert_tab
+    k = index.certs.get(code)
+    mine = c["code"] == k
+    day = ctx.day.toordinal()
+    n = index.n_rows
+    ended = mine & (c["end"] < day)
+    last = np.full(n, -1, dtype=np.int64)
+    if ended.any():
+        np.maximum.at(last, c["row"][ended], c["end"][ended].astype(np.int64))
+    first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    later = mine & (c["start"] > day)
+    if later.any():
+        np.minimum.at(first, c["row"][later], c["start"][later].astype(np.int64))
+    has = _any(n, c["row"][mine])
+    today = ctx.today.toordinal()
+    status = np.full(len(rows), _NONE, dtype=np.int8)
+    dates = np.zeros(len(rows), dtype=np.int64)
+    lr, fr, hr = last[rows], first[rows], has[rows]
+    exp_mask = hr & (lr >= 0)
+    before = exp_mask & (lr >= today) & (ctx.opp.starts_on is not None)
+    status[exp_mask] = _EXPIRED
+    status[before] = _EXPIRES_BEFORE
+    dates[exp_mask] = lr[exp_mask]
+    ny = hr & ~exp_mask
+    status[ny] = _NOT_YET
+    dates[ny] = fr[ny]
+    return status, dates
+
+
+def ineligible_items(index: FirmIndex, ctx: fx.Context, s: Scores, rows: np.ndarray) -> list[dict]:
+    """Ineligible items for `rows`, messages cached per (code, status, date)."""
+    enabled = gc.isenabled()
+    gc.disable()  # many small lists and dicts: the cyclic GC would rescan them repeatedly
+    try:
+        return _ineligible_items(index, ctx, s, rows)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _ineligible_items(index: FirmIndex, ctx: fx.Context, s: Scores, rows: np.ndarray) -> list[dict]:
+    """Firms lacking the same things in the same way share one signature; the words of each
+    distinct signature are built once, then each item only points at them."""
+    opp = ctx.opp
+    rows = np.asarray(rows, dtype=np.int64)
+    keys: list[np.ndarray] = []  # per reported code: which variant of its words (0 = not missing)
+    variants: list[tuple[str, list[tuple[str, str]]]] = []
+    for code, lacks in s.missing:
+        hit = lacks[rows]
+        if not hit.any():
+            continue
+        pos = np.flatnonzero(hit)
+        if code == "MIN_SIZE":
+            uniq, inv = np.unique(index.firms["size"][rows[pos]], return_inverse=True)
+            words = []
+            for sz in (SIZES[int(x)] for x in uniq):
+                words.append(
+                    (
+                        f"size {sz} is below the minimum {opp.min_size}",
+                        f"quy mô {fx.SIZE_VI[sz]} dưới mức tối thiểu {fx.SIZE_VI[opp.min_size]}",
+                    )
+                )
+        elif code == "MIN_CAPACITY":
+            uniq, inv = np.unique(_capacity_of(index, ctx, s, rows[pos]), return_inverse=True)
+            words = []
+            for cap in uniq.tolist():
+                words.append(
+                    (
+                        f"annual capacity {cap:g} t is below the minimum "
+                        f"{opp.min_annual_capacity_tonnes:g} t",
+                        f"năng lực {cap:g} tấn/năm dưới mức tối thiểu "
+                        f"{opp.min_annual_capacity_tonnes:g} tấn",
+                    )
+                )
+        else:
+            status, dates = _cert_status(index, code, ctx, rows[pos])
+            src = s.sources.get(code)
+            src_rows = src[rows[pos]] if src is not None else np.full(len(pos), -1)
+            combos = np.column_stack(
+                [status.astype(np.int64), dates.astype(np.int64), src_rows.astype(np.int64)]
+            )
+            uniq, inv = _unique_rows(combos)
+            words = []
+            for st, dt, sr in uniq.tolist():
+                when = date.fromordinal(dt) if dt > 0 else None
+                en, vi = gap_words(code, st, when, ctx)
+                src_en, src_vi = source_words(ctx.mandatory[sr] if sr >= 0 else None)
+                words.append((en + src_en, vi + src_vi))
+        key = np.zeros(len(rows), dtype=np.int64)
+        key[pos] = inv.reshape(-1) + 1
+        keys.append(key)
+        variants.append((code, words))
+    if keys and len(rows):
+        sigs, sig_of = _unique_rows(np.column_stack(keys))
+    else:
+        sigs, sig_of = np.zeros((1, 0), dtype=np.int64), np.zeros(len(rows), dtype=np.int64)
+    day = ctx.day.isoformat()
+    groups = []
+    for sig in sigs.tolist():
+        miss: list[str] = []
+        en: list[str] = []
+        vi: list[str] = []
+        for (code, words), k in zip(variants, sig, strict=True):
+            if k:
+                miss.append(code)
+                en.append(words[k - 1][0])
+                vi.append(words[k - 1][1])
+        hint = _hint(miss, ctx, day)
+        groups.append((miss, "; ".join(en), "; ".join(vi), hint[0], hint[1], len(miss) == 1))
+    ids = index.ids
+    out = []
+    append = out.append
+    for row, g, score, rel in zip(
+        rows.tolist(),
+        sig_of.tolist(),
+        s.score[rows].tolist(),
+        s.relevant[rows].tolist(),
+        strict=True,
+    ):
+        miss, en, vi, hint_en, hint_vi, one = groups[g]
+        append(
+            {
+                "firm_id": ids[row],
+                "missing": miss.copy(),
+                "detail": en,
+                "detail_vi": vi,
+                "score_if_eligible": score,
+                "hint": hint_en,
+                "hint_vi": hint_vi,
+                "near_miss": bool(rel and one),
+            }
+        )
+    return out
+
+
+def _unique_rows(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(a, axis=0, return_inverse=True) for a 2-D int64 array, via one int64 key per
+    row when the value ranges allow it (much faster than sorting the rows as records)."""
+    lo = a.min(axis=0) if len(a) else np.zeros(a.shape[1], dtype=np.int64)
+    span = (a.max(axis=0) - lo + 1) if len(a) else np.ones(a.shape[1], dtype=np.int64)
+    if float(np.prod(span.astype(np.float64))) >= 2.0**62:
+        uniq, inv = np.unique(a, axis=0, return_inverse=True)
+        return uniq, inv.reshape(-1)
+    key = np.zeros(len(a), dtype=np.int64)
+    for j in range(a.shape[1]):  # mixed radix, first column most significant: same order
+        key = key * int(span[j]) + (a[:, j] - lo[j])
+    _, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    return a[first], inv.reshape(-1)
+
+
+def _hint(miss: list[str], ctx: fx.Context, day: str) -> tuple[str, str]:
+    opp = ctx.opp
+    certs = [c for c in miss if not c.startswith("MIN_")]
+    hint_en: list[str] = []
+    hint_vi: list[str] = []
+    if certs:
+        hint_en.append(f"holds {', '.join(ref.cert_name(c, 'en') for c in certs)} valid on {day}")
+        hint_vi.append(
+            f"có chứng nhận {', '.join(ref.cert_name(c, 'vi') for c in certs)} "
+            f"còn hiệu lực ngày {day}"
+        )
+    if "MIN_SIZE" in miss:
+        hint_en.append(f"reaches size {opp.min_size}")
+        hint_vi.append(f"đạt quy mô {fx.SIZE_VI[opp.min_size]}")
+    if "MIN_CAPACITY" in miss:
+        hint_en.append(f"reaches {opp.min_annual_capacity_tonnes:g} t/year")
+        hint_vi.append(f"đạt {opp.min_annual_capacity_tonnes:g} tấn/năm")
+    return ("eligible once it " + " and ".join(hint_en), "đủ điều kiện khi " + " và ".join(hint_vi))
+
+
+def _capacity_of(index: FirmIndex, ctx: fx.Context, s: Scores, rows: np.ndarray) -> np.ndarray:
+    """Capacity of the fitting products (else all products) of `rows`, as factors.firm_capacity.
+
+    Used only for rows lacking MIN_CAPACITY: their capacity is known, and then the vectorised
+    sum (Scores.capacity) is firm_capacity's. Falls back to the per-firm path without it.
+    """
+    if s.capacity is not None:
+        return s.capacity[rows]
+    out = []
+    for row in rows.tolist():
+        firm = index.firm(row)
+        cap = fx.firm_capacity(firm, fx.fitting_products(firm, ctx))
+        out.append(cap if cap is not None else float("nan"))
+    return np.asarray(out, dtype=np.float64)
+
+
+def opportunities_for_firm(
+    index: FirmIndex, firm_id: str, opportunities: list[Any], today: date | None = None
+) -> list[dict]:
+    """Open opportunities ranked for one firm: eligible ones by score, then near-misses."""
+    firm = index.firm(firm_id)
+    out = []
+    for raw in opportunities:
+        opp = raw if isinstance(raw, Opportunity) else parse_opportunity(raw)
+        ctx = fx.Context.build(opp, today or date.today(), index.text)
+        a = fx.assess(firm, ctx, text_index=index.text)
+        if not a.relevant:
+            continue
+        item = {
+            "opportunity": opp.id,
+            "kind": opp.kind,
+            "score": fx.final_score(a),
+            "eligible": not a.missing,
+            "missing": a.missing,
+            "reasons": fx.reasons(firm, a, ctx, fx.final_score(a), text_index=index.text),
+        }
+        if a.missing:
+            extra = fx.ineligible_item(firm, a, ctx)
+            item.update(
+                detail=extra["detail"],
+                detail_vi=extra["detail_vi"],
+                hint=extra["hint"],
+                hint_vi=extra["hint_vi"],
+            )
+        out.append(item)
+    out.sort(key=lambda x: (not x["eligible"], -x["score"], str(x["opportunity"])))
+    return out

@@ -1,0 +1,34 @@
+# Shared by load_test.sh and fault_test.sh: the database with generated firms, officer logins,
+# gunicorn exactly as in production (README "Production"), warmed up. Needs FIRMS, USERS.
+PG_SERVER="${PG_SERVER:-postgresql+psycopg://postgres@127.0.0.1:5432}"
+DB_NAME="${DB_NAME:-crm_load}"
+PORT="${PORT:-5160}"
+WORK="${WORK:-$(mktemp -d -t crm-load.XXXXXX)}"
+export CRM_ENV=production
+export DATABASE_URL="$PG_SERVER/$DB_NAME"
+export RATELIMIT_STORAGE_URI="${RATELIMIT_STORAGE_URI:-redis://127.0.0.1:6379/0}"
+export RATELIMIT_KEY_PREFIX="crm-load-$$"
+SECRET_KEY="${SECRET_KEY:-$(python -c 'import secrets; print(secrets.token_hex(32))')}"
+export SECRET_KEY
+
+echo "== database $DB_NAME with $FIRMS generated firms"
+python - <<PY
+from sqlalchemy import create_engine, text
+engine = create_engine("$PG_SERVER/postgres", isolation_level="AUTOCOMMIT")
+with engine.connect() as conn:
+    if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": "$DB_NAME"}):
+        conn.execute(text('CREATE DATABASE "$DB_NAME"'))
+PY
+crm init >/dev/null 2>&1 || { crm init; exit 1; }
+crm generate --firms "$FIRMS" 2>&1 | grep -v "SECRET_KEY" | tail -1
+OPPS="$(python scripts/load_prepare.py "$WORK" "$USERS" 2>/dev/null | tail -1)"
+export LOAD_USERS_FILE="$WORK/users.txt" LOAD_FIRM_IDS_FILE="$WORK/firm_ids.txt"
+export LOAD_TAX_CODES_FILE="$WORK/tax_codes.txt" LOAD_OPPORTUNITY_IDS="$OPPS"
+
+echo "== gunicorn on 127.0.0.1:$PORT (log: $WORK/gunicorn.log)"
+gunicorn --preload --workers 4 --threads 4 --keep-alive 10 --bind "127.0.0.1:$PORT" --access-logfile - \
+    'crm:create_app()' >"$WORK/gunicorn.log" 2>&1 &
+GUNICORN_PID=$!
+stop() { kill -TERM "$GUNICORN_PID" 2>/dev/null && wait "$GUNICORN_PID" 2>/dev/null || true; }
+trap stop EXIT
+python scripts/load_warmup.py "http://127.0.0.1:$PORT" "$LOAD_USERS_FILE" "$OPPS"

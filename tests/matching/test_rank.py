@@ -1,0 +1,341 @@
+"""Behaviour of matching.rank on hand-written firms and the labelled set."""
+
+from __future__ import annotations
+
+import copy
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from matching import FirmIndex, match, opportunities_for_firm, rank
+from matching import factors as fx
+from matching.evaluate import evaluate
+from matching.records import parse_opportunity
+
+TODAY = date(2026, 12, 1)
+
+
+def _case(cases: list[dict], opp_id: str) -> dict:
+    return next(c for c in cases if c["opportunity"]["id"] == opp_id)
+
+
+def _by_id(items: list[dict]) -> dict[str, dict]:
+    return {item["firm_id"]: item for item in items}
+
+
+def _halal_opp(**extra: object) -> dict:
+    opp = {
+        "id": "OPP-T",
+        "kind": "trade_mission",
+        "markets": ["AE"],
+        "hs_prefixes": ["0410"],
+        "keywords": ["yến sào"],
+        "required_certifications": ["HALAL"],
+        "starts_on": "2027-03-10",
+    }
+    opp.update(extra)
+    return opp
+
+
+def _nest(fid: str, **extra: object) -> dict:
+    firm = {
+        "id": fid,
+        "name": f"Yến sào {fid}",
+        "size": "small",
+        "products": [{"name": "Tổ yến", "hs_code": "041090"}],
+        "certifications": [{"code": "HALAL", "valid_from": "2025-01-01"}],
+    }
+    firm.update(extra)
+    return firm
+
+
+# ---- hard requirements ------------------------------------------------------------------
+def test_expired_certificate_makes_firm_ineligible(index, cases):
+    result = rank(index, _case(cases, "OPP-UAE-HALAL")["opportunity"], today=TODAY)
+    item = _by_id(result["ineligible"])["KH-0019"]
+    assert item["missing"] == ["HALAL"]
+    assert "expired 2026-01-31" in item["detail"]
+    assert "KH-0019" not in {r["firm_id"] for r in result["ranked"]}
+
+
+def test_certificate_expiring_before_start_is_reported_as_such(index, cases):
+    result = rank(index, _case(cases, "OPP-UAE-HALAL")["opportunity"], today=TODAY)
+    item = _by_id(result["ineligible"])["KH-0004"]
+    assert item["missing"] == ["HALAL"]
+    assert item["detail"] == (
+        "Halal certificate expires 2027-02-01, before the mission starts 2027-03-10"
+    )
+    assert "trước" in item["detail_vi"]
+
+
+def test_certificate_counts_on_start_date_not_today():
+    firms = [_nest("A", certifications=[{"code": "HALAL", "valid_from": "2027-01-01"}])]
+    index = FirmIndex.build(firms)
+    assert [r["firm_id"] for r in rank(index, _halal_opp(), today=TODAY)["ranked"]] == ["A"]
+    no_start = _halal_opp(starts_on=None)
+    result = rank(index, no_start, today=TODAY)
+    assert result["ranked"] == []
+    assert "only valid from 2027-01-01" in result["ineligible"][0]["detail"]
+
+
+def test_mandatory_market_requirement_excludes_seafood_without_eu_approval(index, cases):
+    result = rank(index, _case(cases, "OPP-EU-SEAFOOD")["opportunity"], today=TODAY)
+    bad = _by_id(result["ineligible"])
+    assert bad["KH-0006"]["missing"] == ["EU_APPROVED"]
+    assert "EU27" in bad["KH-0006"]["detail"]
+    ranked = [r["firm_id"] for r in result["ranked"]]
+    assert ranked[:2] == ["KH-0005", "KH-0007"]  # both are on the EU approved list
+
+
+def test_mandatory_requirement_applies_only_to_fitting_products():
+    # a pepper firm does not need EU approval for a seafood fair it does not fit
+    firms = [{"id": "P", "name": "Tiêu", "products": [{"name": "Hạt tiêu", "hs_code": "0904"}]}]
+    opp = {"id": "O", "kind": "trade_fair", "markets": ["DE"], "hs_prefixes": ["03"]}
+    assert rank(FirmIndex.build(firms), opp, today=TODAY)["ineligible"] == []
+
+
+def test_per_shipment_rows_are_reminders_not_exclusions():
+    firms = [{"id": "C", "name": "Cà phê", "products": [{"name": "Cà phê", "hs_code": "090111"}]}]
+    opp = {"id": "O", "kind": "trade_fair", "markets": ["DE"], "hs_prefixes": ["0901"]}
+    result = rank(FirmIndex.build(firms), opp, today=TODAY)
+    assert result["ineligible"] == []
+    reasons = result["ranked"][0]["reasons"]
+    assert any(r["factor"] == "reminder" and "EUDR" in r["detail"] for r in reasons)
+
+
+def test_minimum_size_excludes_smaller_firms_and_unknown_size_is_a_reminder():
+    firms = [_nest("MICRO", size="micro"), _nest("UNKNOWN", size=None), _nest("SMALL")]
+    result = rank(FirmIndex.build(firms), _halal_opp(min_size="small"), today=TODAY)
+    assert _by_id(result["ineligible"])["MICRO"]["missing"] == ["MIN_SIZE"]
+    ranked = _by_id(result["ranked"])
+    assert set(ranked) == {"UNKNOWN", "SMALL"}
+    assert any("size not recorded" in r["detail"] for r in ranked["UNKNOWN"]["reasons"])
+
+
+def test_minimum_capacity_excludes_firms_below_it():
+    low = _nest(
+        "LOW", products=[{"name": "Tổ yến", "hs_code": "041090", "annual_capacity_tonnes": 0.5}]
+    )
+    result = rank(
+        FirmIndex.build([low, _nest("OK")]), _halal_opp(min_annual_capacity_tonnes=1.0), today=TODAY
+    )
+    assert _by_id(result["ineligible"])["LOW"]["missing"] == ["MIN_CAPACITY"]
+    assert [r["firm_id"] for r in result["ranked"]] == ["OK"]
+
+
+def test_near_miss_has_hint(index, cases):
+    result = rank(index, _case(cases, "OPP-UAE-HALAL")["opportunity"], today=TODAY)
+    item = _by_id(result["ineligible"])["DL-0021"]
+    assert item["near_miss"] is True
+    assert item["hint"] == "eligible once it holds Halal valid on 2027-03-10"
+    assert "Halal" in item["hint_vi"]
+
+
+# ---- text matching ------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["to yen tinh che", "TỔ YẾN TINH CHẾ", "yếm sào thô"])
+def test_text_only_product_without_hs_is_found(name):
+    firms = [
+        {"id": "T", "name": "Hộ kinh doanh Cam Lâm", "products": [{"name": name}]},
+        {"id": "X", "name": "Công ty may mặc", "products": [{"name": "Áo sơ mi"}]},
+    ]
+    opp = {
+        "id": "O",
+        "kind": "trade_mission",
+        "markets": ["CN"],
+        "hs_prefixes": ["0410"],
+        "keywords": ["yến sào"],
+    }
+    result = rank(FirmIndex.build(firms), opp, today=TODAY)
+    assert [r["firm_id"] for r in result["ranked"]] == ["T"]
+
+
+def test_uncoded_product_gets_hs_unknown_reminder(index, cases):
+    result = rank(index, _case(cases, "OPP-CN-BIRDNEST")["opportunity"], today=TODAY)
+    reasons = _by_id(result["ranked"])["KH-0002"]["reasons"]
+    assert any("HS code unknown" in r["detail"] and "GACC" in r["detail"] for r in reasons)
+
+
+# ---- reasons, determinism, ties ---------------------------------------------------------------
+def test_every_ranked_firm_has_reasons_in_english_and_vietnamese(index, cases):
+    for c in cases:
+        for item in rank(index, c["opportunity"], today=TODAY)["ranked"]:
+            assert item["reasons"], item["firm_id"]
+            for r in item["reasons"]:
+                assert {"factor", "weight", "detail", "detail_vi"} <= set(r)
+                assert r["detail"]
+                assert r["detail_vi"]
+
+
+def test_explain_adds_contributions_that_sum_to_the_score(index, cases):
+    opp = _case(cases, "OPP-UAE-HALAL")["opportunity"]
+    for item in rank(index, opp, today=TODAY, explain=True)["ranked"]:
+        total = sum(r.get("contribution", 0.0) for r in item["reasons"])
+        assert total == pytest.approx(item["score"], abs=1e-3)
+
+
+def test_ranks_are_gapless_scores_sorted_and_in_unit_interval(index, cases):
+    for c in cases:
+        ranked = rank(index, c["opportunity"], today=TODAY, top=5)["ranked"]
+        assert [r["rank"] for r in ranked] == list(range(1, len(ranked) + 1))
+        assert all(0.0 <= r["score"] <= 1.0 for r in ranked)
+        keys = [(-r["score"], r["firm_id"]) for r in ranked]
+        assert keys == sorted(keys)
+
+
+def test_ties_are_broken_by_firm_id():
+    firms = [_nest(fid) for fid in ("KH-0300", "KH-0100", "KH-0200")]
+    result = rank(FirmIndex.build(firms), _halal_opp(), today=TODAY, top=2)
+    scores = {r["score"] for r in result["ranked"]}
+    assert len(scores) == 1
+    assert [r["firm_id"] for r in result["ranked"]] == ["KH-0100", "KH-0200"]
+
+
+def test_same_input_gives_same_output(firm_records, cases):
+    opp = _case(cases, "OPP-DE-DIASPORA")["opportunity"]
+    first = rank(FirmIndex.build(firm_records), opp, today=TODAY, explain=True)
+    second = rank(FirmIndex.build(list(reversed(firm_records))), opp, today=TODAY, explain=True)
+    assert first == second
+
+
+# ---- vectorised path == per-firm reference ----------------------------------------------------
+def test_vectorised_scores_match_per_firm_reference(index, cases):
+    for c in cases:
+        m = match(index, c["opportunity"], today=TODAY)
+        ctx = fx.Context.build(parse_opportunity(c["opportunity"]), TODAY, index.text)
+        for row, fid in enumerate(index.ids):
+            a = fx.assess(index.firm(row), ctx, text_index=index.text)
+            for name, values in m.scores.values.items():
+                assert values[row] == pytest.approx(a.values[name], abs=1e-5), (fid, name)
+            lacking = [code for code, rows in m.scores.missing if rows[row]]
+            assert sorted(lacking) == sorted(a.missing), fid
+            assert m.scores.score[row] == pytest.approx(fx.final_score(a), abs=1.1e-4)
+
+
+def test_ineligible_details_match_per_firm_reference(index, cases):
+    for c in cases:
+        m = match(index, c["opportunity"], today=TODAY)
+        ctx = m.ctx
+        for item in m.ineligible():
+            firm = index.firm(item["firm_id"])
+            ref_item = fx.ineligible_item(firm, fx.assess(firm, ctx, text_index=index.text), ctx)
+            assert item["detail"] == ref_item["detail"]
+            assert item["detail_vi"] == ref_item["detail_vi"]
+            assert item["hint"] == ref_item["hint"]
+
+
+# ---- updates ----------------------------------------------------------------------------------
+def test_upsert_and_remove_without_rebuild(firm_records, cases):
+    index = FirmIndex.build(firm_records)
+    opp = _case(cases, "OPP-UAE-HALAL")["opportunity"]
+    renewed = copy.deepcopy(next(f for f in firm_records if f["id"] == "KH-0019"))
+    renewed["certifications"].append(
+        {"code": "HALAL", "valid_from": "2026-11-01", "valid_until": "2028-11-01"}
+    )
+    index.upsert(renewed)
+    result = rank(index, opp, today=TODAY)
+    assert "KH-0019" in {r["firm_id"] for r in result["ranked"]}
+    assert "KH-0019" not in {r["firm_id"] for r in result["ineligible"]}
+    index.upsert(
+        {
+            "id": "NEW-1",
+            "name": "HTX yen sao Van Ninh",
+            "size": "small",
+            "products": [{"name": "yen sao tinh che", "hs_code": "041090"}],
+            "certifications": [{"code": "HALAL"}],
+            "target_markets": ["AE"],
+        }
+    )
+    assert "NEW-1" in {r["firm_id"] for r in rank(index, opp, today=TODAY)["ranked"]}
+    assert index.remove("KH-0001") is True
+    assert index.remove("KH-0001") is False
+    result = rank(index, opp, today=TODAY)
+    ids = {r["firm_id"] for r in result["ranked"]} | {r["firm_id"] for r in result["ineligible"]}
+    assert "KH-0001" not in ids
+    assert len(index) == len(firm_records)
+
+
+def test_upserted_index_scores_like_a_fresh_build(firm_records, cases):
+    opp = _case(cases, "OPP-AMAZON-US")["opportunity"]
+    index = FirmIndex.build(firm_records[:20])
+    for f in firm_records[20:]:
+        index.upsert(f)
+    fresh = FirmIndex.build(firm_records)
+    a = rank(index, opp, today=TODAY)
+    b = rank(fresh, opp, today=TODAY)
+    # idf was fitted on fewer documents, so scores may differ slightly; the hard
+    # requirements and the set of ranked firms must not
+    assert _by_id(a["ineligible"]).keys() == _by_id(b["ineligible"]).keys()
+    assert {r["firm_id"] for r in a["ranked"][:3]} == {r["firm_id"] for r in b["ranked"][:3]}
+
+
+def test_dataframe_input_gives_same_ranking(firm_records, cases):
+    opp = _case(cases, "OPP-JP-FRUIT")["opportunity"]
+    from_df = rank(FirmIndex.build(pd.DataFrame(firm_records)), opp, today=TODAY)
+    assert from_df == rank(FirmIndex.build(firm_records), opp, today=TODAY)
+
+
+# ---- fairness switches ---------------------------------------------------------------------
+def test_exposure_decay_lowers_recently_supported_firm_and_can_be_switched_off():
+    recent = _nest("A", support_history=[{"kind": "trade_mission", "date": "2026-10-01"}])
+    index = FirmIndex.build([recent, _nest("B")])
+    on = rank(index, _halal_opp(), today=TODAY)
+    assert [r["firm_id"] for r in on["ranked"]] == ["B", "A"]
+    assert any(r["factor"] == "exposure" for r in on["ranked"][1]["reasons"])
+    off = rank(index, _halal_opp(exposure_decay=False), today=TODAY)
+    assert [r["firm_id"] for r in off["ranked"]] == ["A", "B"]
+
+
+def test_diversity_spreads_slots_across_provinces():
+    firms = [_nest(f"KH-{i}", province="Khánh Hòa") for i in range(4)]
+    firms.append(
+        _nest(
+            "HP-9",
+            province="Hải Phòng",
+            certifications=[{"code": "HALAL", "valid_from": "2025-01-01"}],
+            size="micro",
+        )
+    )
+    index = FirmIndex.build(firms)
+    plain = [r["firm_id"] for r in rank(index, _halal_opp(), today=TODAY, top=3)["ranked"]]
+    assert "HP-9" not in plain
+    diverse = rank(index, _halal_opp(diversity={"strength": 0.3}), today=TODAY, top=3)
+    ids = [r["firm_id"] for r in diverse["ranked"]]
+    assert "HP-9" in ids
+    scores = [r["score"] for r in diverse["ranked"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_weights_can_be_overridden_per_opportunity():
+    big = _nest("BIG", size="large")
+    aligned = _nest("MKT", size="micro", target_markets=["AE"])
+    index = FirmIndex.build([big, aligned])
+    by_capacity = rank(index, _halal_opp(weights={"capacity": 5}), today=TODAY)
+    by_market = rank(index, _halal_opp(weights={"market": 5}), today=TODAY)
+    assert by_capacity["ranked"][0]["firm_id"] == "BIG"
+    assert by_market["ranked"][0]["firm_id"] == "MKT"
+
+
+# ---- CRM helpers and evaluation -------------------------------------------------------------
+def test_opportunities_for_firm_lists_eligible_first(index, cases):
+    opps = [c["opportunity"] for c in cases]
+    result = opportunities_for_firm(index, "KH-0001", opps, today=TODAY)
+    ids = [r["opportunity"] for r in result]
+    assert ids[0] in {"OPP-UAE-HALAL", "OPP-CN-BIRDNEST"}
+    amazon = next(r for r in result if r["opportunity"] == "OPP-AMAZON-US")
+    assert amazon["eligible"] is False
+    assert amazon["missing"] == ["FDA"]
+
+
+def test_labelled_set_quality(index, cases):
+    report = evaluate(index, cases, TODAY, k=10)
+    assert report["violations"] == 0, report["cases"]
+    assert report["ndcg"] >= 0.85, report["cases"]
+    assert report["recall"] >= 0.9, report["cases"]
+
+
+def test_expected_ineligible_firms_are_listed_with_their_gaps(index, cases):
+    for c in cases:
+        got = _by_id(rank(index, c["opportunity"], today=TODAY)["ineligible"])
+        for fid, missing in c["ineligible"].items():
+            assert got[fid]["missing"] == missing, (c["opportunity"]["id"], fid)
