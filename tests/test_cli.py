@@ -41,7 +41,7 @@ def gen_url(tmp_path: Path) -> Iterator[str]:
         return
     schema = fresh_pg_schema(pg_url)
     try:
-        yield f"{pg_url}?options=-csearch_path%3D{schema}"
+        yield f"{pg_url}?options=-csearch_path%3D{schema}%2Cpublic"
     finally:
         drop_pg_schema(schema, pg_url)
 

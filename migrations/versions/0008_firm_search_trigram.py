@@ -26,8 +26,14 @@ def upgrade():
     op.drop_index('ix_firms_search_cover', table_name='firms')
     # Trusted extension (PostgreSQL 13+): the database owner may create it.
     op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
+    # The extension may already live in a schema that is not on this connection's
+    # search_path (one schema per tenant or per test run): name its operator class in full.
+    ext_schema = op.get_bind().execute(sa.text(
+        "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+        "WHERE e.extname = 'pg_trgm'")).scalar_one()
+    opclass = f'"{ext_schema}".gin_trgm_ops'
     op.create_index('ix_firms_search_trgm', 'firms', ['search_text'], unique=False,
-                    postgresql_using='gin', postgresql_ops={'search_text': 'gin_trgm_ops'})
+                    postgresql_using='gin', postgresql_ops={'search_text': opclass})
 
 
 def downgrade():
