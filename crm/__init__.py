@@ -10,11 +10,13 @@ from pathlib import Path
 from flask import Flask, has_request_context, redirect, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from crm.config import DEFAULT_SECRET, Config
 from crm.errors import register_error_handlers
 from crm.extensions import babel, bootstrap, csrf, db, login_manager, migrate
 from crm.logging_setup import configure_logging
+from crm.validators import MAX_ROW_ID
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # Feature blueprints: (package under crm/, URL prefix). Add one line per feature.
@@ -33,6 +35,14 @@ BLUEPRINTS: list[tuple[str, str | None]] = [
 ]
 
 
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in URLs: an id too large for a row is a 404 before any query runs."""
+
+    def __init__(self, url_map, fixed_digits: int = 0, min: int | None = None,
+                 max: int | None = MAX_ROW_ID, signed: bool = False) -> None:
+        super().__init__(url_map, fixed_digits, min, max, signed)
+
+
 def select_locale() -> str:
     """Vietnamese unless the user switched to English (kept in the session)."""
     if not has_request_context():  # commands and imports speak Vietnamese
@@ -45,6 +55,7 @@ def create_app(config: type[Config] = Config) -> Flask:
     """Build the CRM application."""
     app = Flask(__name__, template_folder="../templates")
     app.config.from_object(config)
+    app.url_map.converters["int"] = RowIdConverter
     _refuse_default_secret_in_production(app)
     logging.basicConfig(level=logging.INFO)
     configure_logging(app)  # JSON lines when CRM_ENV=production

@@ -86,8 +86,14 @@ def hs_title(code: str | None) -> str:
     hs = db.session.get(HsCode, code)
     if hs is None:
         return ""
-    if str(get_locale()) == "vi" and hs.description_vi:
-        return hs.description_vi
+    if str(get_locale()) == "vi":
+        # Most 6-digit lines have no Vietnamese text in our table: a Vietnamese reader is
+        # better served by the nearest heading or chapter that has one than by English.
+        node: HsCode | None = hs
+        while node is not None:
+            if node.description_vi:
+                return node.description_vi
+            node = db.session.get(HsCode, node.parent) if node.parent else None
     return hs.description_en
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from flask_babel import gettext as _
 from stdnum import exceptions as stdnum_errors
 from stdnum.vn import mst
+from wtforms import validators
 
 from crm.errors import UserError
 
@@ -52,3 +54,38 @@ def hs_code_clean(raw: str | None) -> str | None:
         return None
     digits = "".join(ch for ch in raw if ch.isdigit())
     return digits or None
+
+
+class NumberRange(validators.NumberRange):
+    """WTForms' NumberRange that also refuses integers too large for a float.
+
+    WTForms calls math.isnan() on the value, which raises OverflowError for an integer of
+    a few hundred digits typed into a number field: that must be a field message, not a 500.
+    """
+
+    def __call__(self, form: Any, field: Any) -> None:
+        """Validate, turning an overflowing value into the range's message."""
+        try:
+            super().__call__(form, field)
+        except OverflowError:
+            message = self.message or field.gettext("Number is out of range.")
+            raise validators.ValidationError(message) from None
+
+
+# Primary keys are 32-bit on PostgreSQL: a larger number cannot name a row, and passing it
+# to the database would be an error ("integer out of range"), not a "not found".
+MAX_ROW_ID = 2**31 - 1
+
+
+def row_id(raw: object) -> int | None:
+    """A row id typed or posted by a user ('12' -> 12), or None when it cannot be one."""
+    text = str(raw if raw is not None else "").strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if 1 <= value <= MAX_ROW_ID else None
+
+
+def row_ids(values: Iterable[object]) -> list[int]:
+    """The values that can be row ids, in order (see row_id)."""
+    return [i for i in map(row_id, values) if i is not None]

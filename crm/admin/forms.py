@@ -3,11 +3,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, IntegerField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from crm import audit
 from crm.display import label
 from crm.models.user import ROLES
+from crm.validators import NumberRange
 
 
 def role_choices() -> list[tuple[str, str]]:

@@ -64,7 +64,7 @@ PROVINCES: dict[int, ProvinceProfile] = {
                         {"seafood": 20, "garments_textiles": 20, "furniture_wood": 10,
                          "logistics": 15, "food_processing": 10, "handicrafts": 5,
                          "rice_agri": 5, "fruit_vegetables": 8}),
-    66: ProvinceProfile(6, "60", ("Buôn Ma Thuột", "Krông Pắc", "Ea H'leo", "Tuy Hòa",
+    66: ProvinceProfile(6, "60", ("Đắk Lắk", "Buôn Ma Thuột", "Krông Pắc", "Ea H'leo", "Tuy Hòa",
                                   "Sông Cầu"),
                         {"coffee": 40, "pepper_spices": 20, "fruit_vegetables": 20,
                          "cashew_nuts": 8, "birds_nest": 6, "seafood": 6}),

@@ -27,7 +27,6 @@ from wtforms.validators import (
     DataRequired,
     InputRequired,
     Length,
-    NumberRange,
     Optional,
     ValidationError,
 )
@@ -61,6 +60,7 @@ from crm.models.firm import (
     VERIFICATION_STATUSES,
 )
 from crm.models.product import CAPACITY_UNITS
+from crm.validators import NumberRange
 from matching.text import fold
 
 REQUIRED = _l("Vui lòng nhập trường này.")

@@ -16,10 +16,11 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from crm.interactions.labels import support_label
 from crm.models.support import INTERACTION_KINDS, OUTCOME_KINDS, OUTCOME_RESULTS
+from crm.validators import NumberRange
 
 REQUIRED = _l("Bắt buộc nhập.")
 NOT_NEGATIVE = _l("Không được âm.")

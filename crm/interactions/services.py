@@ -31,6 +31,7 @@ from crm.models import (
 from crm.models.base import utcnow
 from crm.models.support import INTERACTION_KINDS, OUTCOME_KINDS, OUTCOME_RESULTS
 from crm.models.user import STAFF_ROLES
+from crm.validators import row_id
 
 # After these activities something may come of it: check with the firm some months later.
 OUTCOME_CHECK_KINDS = frozenset(
@@ -84,7 +85,7 @@ def _text(value: str | None, field: str, limit: int, *, required: bool = False) 
 
 
 def _firm(firm_id: Any) -> Firm:
-    firm = db.session.get(Firm, int(firm_id)) if str(firm_id or "").isdigit() else None
+    firm = db.session.get(Firm, row_id(firm_id)) if row_id(firm_id) else None
     if firm is None or firm.archived:
         raise UserError(_("Không tìm thấy doanh nghiệp."), field="firm_id")
     return firm

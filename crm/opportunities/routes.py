@@ -40,6 +40,7 @@ from crm.opportunities.forms import (
     kind_choices,
     status_choices,
 )
+from crm.validators import row_ids
 
 
 def _today() -> date:
@@ -196,7 +197,7 @@ def shortlist(opp_id: int) -> ResponseReturnValue:
     form = ShortlistForm()
     if form.validate_on_submit():
         try:
-            ids = [int(x) for x in request.form.getlist("firm_ids") if x.isdigit()]
+            ids = row_ids(request.form.getlist("firm_ids"))
             entries = services.shortlist_firms(opp, ids, current_user, _today(),
                                                form.justification.data)
             db.session.commit()
@@ -259,7 +260,7 @@ def bulk(opp_id: int) -> ResponseReturnValue:
     form = BulkForm()
     form.to_status.choices = action_choices()
     if form.validate_on_submit():
-        ids = [int(x) for x in request.form.getlist("entry_ids") if x.isdigit()]
+        ids = row_ids(request.form.getlist("entry_ids"))
         try:
             n = services.bulk_change(opp, ids, form.to_status.data, current_user,
                                      note=form.note.data)

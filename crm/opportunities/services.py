@@ -25,6 +25,7 @@ from crm.partners.services import (
     clean_markets,
     split_list,
 )
+from crm.validators import row_id
 from matching.weights import FACTORS
 
 # The pipeline: which status may follow which. Anything else is refused with a reason.
@@ -91,7 +92,7 @@ def _partner(data: Mapping[str, Any]) -> Partner | None:
     raw = str(data.get("partner_id") or "").strip()
     if raw in ("", "0"):
         return None
-    partner = db.session.get(Partner, int(raw)) if raw.isdigit() else None
+    partner = db.session.get(Partner, row_id(raw)) if row_id(raw) else None
     if partner is None or partner.archived:
         raise UserError(_("Không có đối tác này (hoặc đã lưu trữ)."), field="partner_id")
     return partner
@@ -101,7 +102,7 @@ def _programme(data: Mapping[str, Any]) -> Programme | None:
     raw = str(data.get("programme_id") or "").strip()
     if raw in ("", "0"):
         return None
-    programme = db.session.get(Programme, int(raw)) if raw.isdigit() else None
+    programme = db.session.get(Programme, row_id(raw)) if row_id(raw) else None
     if programme is None:
         raise UserError(_("Không có chương trình này."), field="programme_id")
     return programme

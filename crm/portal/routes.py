@@ -29,6 +29,7 @@ from crm.models import Certification, Document, Firm, Opportunity
 from crm.models.base import utcnow
 from crm.portal import bp, queries, services
 from crm.portal.forms import AcceptInvitationForm, DocumentForm, RegistrationForm
+from crm.validators import row_id
 
 log = logging.getLogger("crm.access")
 ENTERPRISE = frozenset({"enterprise"})
@@ -106,10 +107,10 @@ def documents() -> ResponseReturnValue:
     if form.validate_on_submit():
         cert = None
         if form.certification_id.data:
-            try:
-                cert = _own_or_404(Certification, int(form.certification_id.data), firm)
-            except ValueError:
+            cert_id = row_id(form.certification_id.data)
+            if cert_id is None:
                 abort(404)
+            cert = _own_or_404(Certification, cert_id, firm)
         upload = form.file.data
         try:
             services.save_document(firm, cert, upload.stream, upload.filename, current_user)

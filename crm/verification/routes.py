@@ -23,7 +23,7 @@ from crm.models.portal import FIELD_CREATED, FIELD_DELETED
 from crm.portal import queries as portal_queries
 from crm.portal import services as portal_services
 from crm.portal.forms import DecisionForm, InvitationForm
-from crm.validators import normalize_tax_code
+from crm.validators import normalize_tax_code, row_ids
 from crm.verification import bp, queries, services
 
 log = logging.getLogger("crm.portal")
@@ -111,7 +111,7 @@ def review(firm_id: int) -> ResponseReturnValue:
     """Verify or reject one change (change_id) or all pending changes of a firm."""
     firm = firm_or_404(firm_id)
     decision = request.form.get("decision")
-    ids = [int(i) for i in request.form.getlist("change_id") if i.isdigit()] or None
+    ids = row_ids(request.form.getlist("change_id")) or None
     changes = queries.pending_of(firm, ids)
     if not changes or decision not in ("verify", "reject"):
         flash(_("Không có thay đổi nào để xử lý."), "warning")

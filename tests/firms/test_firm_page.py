@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import flask_babel
+
 from crm.models import EcommerceStore, Trademark
 from tests import factories
 
@@ -70,6 +72,17 @@ def test_firm_page_shows_every_section(client, db, officer):
         "Tạo lúc", "Cập nhật lúc",
     ]:
         assert text in page, text
+
+
+def test_hs_line_without_vietnamese_text_shows_its_headings_vietnamese(client, db, officer):
+    firm = full_firm(db)  # 041090 has only an English description in the HS table
+    page = client.get(f"/firms/{firm.id}").get_data(as_text=True)
+    assert "Côn trùng và các sản phẩm ăn được gốc động vật" in page
+    assert "edible products of animal origin" not in page
+    client.post("/lang/en", data={"next": f"/firms/{firm.id}"})
+    flask_babel.refresh()  # the test's app context outlives a request: drop the cached locale
+    page = client.get(f"/firms/{firm.id}").get_data(as_text=True)
+    assert "edible products of animal origin" in page
 
 
 def test_expired_and_expiring_certificates_are_flagged(client, db, officer):
