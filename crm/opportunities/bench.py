@@ -90,7 +90,7 @@ def ranking_bench(n_firms: int, database_url: str | None, rounds: int) -> None:
             officer.set_password("bench-only-password")
             db.session.add(officer)
         db.session.commit()
-        officer_id = officer.id
+        officer_session_id = officer.get_id()  # "id:session_version"
         opp_ids = list(db.session.scalars(select(Opportunity.id).where(
             Opportunity.code.like("BENCH-%")).order_by(Opportunity.code)))
         total = db.session.scalar(select(func.count()).select_from(Firm)
@@ -105,7 +105,7 @@ def ranking_bench(n_firms: int, database_url: str | None, rounds: int) -> None:
 
     client = app.test_client()
     with client.session_transaction() as sess:
-        sess["_user_id"] = str(officer_id)
+        sess["_user_id"] = officer_session_id
         sess["_fresh"] = True
     timings: dict[str, list[float]] = {}
     for n_round in range(rounds + 1):
