@@ -170,13 +170,10 @@ class Vocabulary:
 
 
 def _freshness() -> tuple[Any, int]:
-    """(latest firm change, firm count): changes when firms were added or edited."""
-    # One max() per archived value, so each is read off the (archived, updated_at) index.
-    latest = [db.session.scalar(select(func.max(Firm.updated_at)).where(Firm.archived == flag))
-              for flag in (False, True)]
-    known = [t for t in latest if t is not None]
-    return (max(known) if known else None,
-            db.session.scalar(select(func.count()).select_from(Firm)) or 0)
+    """(latest firm change, highest firm id): one of them moves whenever a firm is added or
+    edited, and both are read off an index (a count would scan every row on each search)."""
+    return (db.session.scalar(select(func.max(Firm.updated_at))),
+            db.session.scalar(select(func.max(Firm.id))) or 0)
 
 
 def _vocabulary() -> Vocabulary:
@@ -187,21 +184,14 @@ def _vocabulary() -> Vocabulary:
         if mark == vocab.mark:
             return vocab
         stmt = select(Firm.search_text)
-        incremental = vocab.mark is not None and vocab.mark[0] is not None
-        if incremental:
-            stmt = stmt.where(Firm.updated_at > vocab.mark[0])
-        new_rows = 0
+        if vocab.mark is not None:
+            last_change, last_id = vocab.mark
+            # New ids too: bulk loads may insert rows with timestamps older than the mark.
+            newer = Firm.id > last_id
+            stmt = stmt.where(newer if last_change is None
+                              else or_(Firm.updated_at > last_change, newer))
         for text in db.session.scalars(stmt.execution_options(yield_per=5000)):
             vocab.add_text(text or "")
-            new_rows += 1
-        if incremental and mark[1] > vocab.mark[1] + new_rows:
-            # Rows appeared without a newer timestamp (bulk loads): read everything again.
-            vocab.counts.clear()
-            vocab.by_delete.clear()
-            vocab._sorted = None
-            for text in db.session.scalars(select(Firm.search_text)
-                                           .execution_options(yield_per=5000)):
-                vocab.add_text(text or "")
         vocab.mark = mark
         return vocab
 

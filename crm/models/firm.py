@@ -69,6 +69,8 @@ class Firm(TimestampMixin, db.Model):
     __table_args__ = (
         Index("ix_firms_list_name", "archived", "name_search", "id"),
         Index("ix_firms_list_updated", "archived", "updated_at", "id"),
+        # crm/ranking.py: max(updated_at) and "changed since" over all firms, archived or not.
+        Index("ix_firms_updated_at", "updated_at"),
         Index("ix_firms_list_province", "archived", "province_code", "name_search", "id"),
         Index("ix_firms_list_size", "archived", "size_class", "name_search", "id"),
         # Text search (crm/search.py: LIKE 'w%' OR LIKE '% w%' per word), one index per
