@@ -122,3 +122,4 @@ def _register_template_helpers(app: Flask) -> None:
         label=display.label,
         current_locale=select_locale,
     )
+    app.jinja_env.filters["capitalize_first"] = display.capitalize_first

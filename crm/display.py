@@ -146,3 +146,9 @@ def label(code: str | None) -> str:
     if not code:
         return ""
     return str(LABELS.get(code, code))
+
+
+def capitalize_first(text: str | None) -> str:
+    """Upper-case the first letter only ("đủ điều kiện khi có Halal" -> "Đủ điều kiện khi có
+    Halal"); Jinja's `capitalize` would lower-case the rest, names and codes included."""
+    return text[:1].upper() + text[1:] if text else ""

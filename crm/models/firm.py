@@ -17,6 +17,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
@@ -78,10 +80,7 @@ class Firm(TimestampMixin, db.Model):
         # SQLite scans this narrow copy instead of the wide rows.
         Index("ix_firms_search_cover", "archived", "search_text", "name_search")
         .ddl_if(dialect="sqlite"),
-        # PostgreSQL answers both LIKE patterns from trigrams (extension pg_trgm).
-        Index("ix_firms_search_trgm", "search_text", postgresql_using="gin",
-              postgresql_ops={"search_text": "gin_trgm_ops"})
-        .ddl_if(dialect="postgresql"),
+        # PostgreSQL: the full-text index ix_firms_search_fts below (it names a column).
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     tax_code: Mapped[str] = mapped_column(String(14), unique=True)
@@ -150,6 +149,13 @@ class Firm(TimestampMixin, db.Model):
         return sorted(
             (m for m in self.markets if m.kind == "target"), key=lambda m: m.priority or 99
         )
+
+
+# The words of search_text as PostgreSQL full text, unstemmed ('simple'): crm/search.py asks
+# it for word prefixes ('ca':* & 'phe':*). The query must spell the expression the same way
+# for the index to serve it, hence one definition.
+SEARCH_VECTOR = func.to_tsvector(text("'simple'::regconfig"), Firm.__table__.c.search_text)
+Index("ix_firms_search_fts", SEARCH_VECTOR, postgresql_using="gin").ddl_if(dialect="postgresql")
 
 
 class Contact(db.Model):
