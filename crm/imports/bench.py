@@ -67,7 +67,7 @@ def write_sample(path: Path, rows: int, seed: int = 6) -> None:
 
 
 @click.command("import")
-@click.option("--rows", type=int, default=100_000, show_default=True)
+@click.option("--rows", type=click.IntRange(1, 1_000_000), default=100_000, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv",
               show_default=True)
 @click.option("--database-url", default=None,
