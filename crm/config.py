@@ -40,6 +40,8 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     FIRMS_PER_PAGE = 25
+    # Imports of more rows than this run on a streamed page that shows their progress.
+    IMPORT_STREAM_ROWS = 2000
     WTF_CSRF_TIME_LIMIT = None  # a long form session must not lose its edits
     # Login throttling (Flask-Limiter): memory:// suits one process (the SQLite demo); with
     # several gunicorn workers use redis://127.0.0.1:6379 so they share the counters.

@@ -3,8 +3,21 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_template,
+    stream_with_context,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,9 +26,11 @@ from crm import audit
 from crm.auth.policy import WRITE_ROLES, roles_required
 from crm.errors import UserError
 from crm.extensions import db
+from crm.firms.services import thousands
 from crm.imports import bp, parsing, services
 from crm.imports.forms import MappingForm, RunForm, UploadForm
 from crm.imports.mapping import FIELDS
+from crm.imports.services import ImportReport, Steps
 
 log = logging.getLogger("crm.imports")
 PREVIEW_ROWS = 5
@@ -96,24 +111,71 @@ def run(token: str) -> ResponseReturnValue:
     table = _read(path, meta["kind"])
     if table is None:
         return redirect(url_for("imports.index"))
-    rejected_file = None
-    try:
-        report = services.plan_import(table, meta["mapping"])
-        services.apply_import(report, by=current_user, partial=partial,
-                              note=_("Nhập từ tệp %(name)s", name=meta["filename"]))
-    except UserError as err:
-        db.session.rollback()  # nothing half-imported
-        flash(err.message, "error")
+    job = _ImportJob(token, meta, table, partial)
+    if len(table.rows) > current_app.config["IMPORT_STREAM_ROWS"]:
+        # A large file: the page shows each chunk as it is checked and written.
+        return Response(stream_with_context(stream_template(
+            "imports/running.html", job=job, meta=meta, token=token, shown=SHOWN_ROWS)))
+    for _line in job.lines():
+        pass
+    if job.error:
+        flash(job.error, "error")
         return redirect(url_for("imports.mapping", token=token))
-    audit.record("import", "import", None, {"file": meta["filename"], **report.summary()})
-    db.session.commit()
-    if report.errors:
-        out = services.rejected_path(token, meta["kind"])
-        services.write_rejected(table, report, out)
-        rejected_file = out.name
-    log.info("import %s by user %s: %s", meta["filename"], current_user.id, report.summary())
-    return render_template("imports/done.html", report=report, meta=meta, token=token,
-                           rejected_file=rejected_file, shown=SHOWN_ROWS)
+    return render_template("imports/done.html", report=job.report, meta=meta, token=token,
+                           rejected_file=job.rejected_file, shown=SHOWN_ROWS)
+
+
+class _ImportJob:
+    """One import, run as progress lines (for a streamed page); then its outcome."""
+
+    def __init__(self, token: str, meta: dict, table: parsing.Table, partial: bool) -> None:
+        self.token, self.meta, self.table, self.partial = token, meta, table, partial
+        self.report: ImportReport | None = None
+        self.error: str | None = None
+        self.rejected_file: str | None = None
+
+    def lines(self) -> Iterator[str]:
+        """Check, write and commit, saying how far it got after each chunk."""
+        try:
+            report = yield from _lines(
+                services.plan_import_steps(self.table, self.meta["mapping"]),
+                _("Đã kiểm tra %(done)s / %(total)s dòng"))
+            yield from _lines(
+                services.apply_import_steps(
+                    report, by=current_user, partial=self.partial,
+                    note=_("Nhập từ tệp %(name)s", name=self.meta["filename"])),
+                _("Đã ghi %(done)s / %(total)s doanh nghiệp"))
+            audit.record("import", "import", None,
+                         {"file": self.meta["filename"], **report.summary()})
+            db.session.commit()
+        except UserError as err:
+            db.session.rollback()  # nothing half-imported
+            self.error = err.message
+            return
+        except Exception:
+            # Headers of a streamed page are gone: no 500 page, but never half an import.
+            db.session.rollback()
+            log.exception("import %s failed", self.meta["filename"])
+            self.error = _("Lỗi không mong đợi: không dòng nào được nhập. Vui lòng thử lại "
+                           "hoặc báo quản trị viên.")
+            return
+        if report.errors:
+            out = services.rejected_path(self.token, self.meta["kind"])
+            services.write_rejected(self.table, report, out)
+            self.rejected_file = out.name
+        log.info("import %s by user %s: %s", self.meta["filename"], current_user.id,
+                 report.summary())
+        self.report = report
+
+
+def _lines(steps: Steps, text: str) -> Iterator[str]:
+    """A progress line per step of `steps`; returns (to `yield from`) their report."""
+    while True:
+        try:
+            done, total = next(steps)
+        except StopIteration as stop:
+            return stop.value
+        yield text % {"done": thousands(done), "total": thousands(total)}
 
 
 @bp.route("/<token>/rejected", methods=["GET"])

@@ -15,7 +15,7 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -261,10 +261,31 @@ class _Row:
         return heading or str(FIELDS.get(key, key))
 
 
+# (done, total) after each chunk: long imports report progress (crm import, the import page).
+Steps = Generator[tuple[int, int], None, ImportReport]
+
+
+def run_steps(steps: Steps, progress: Callable[[int, int], None] | None = None) -> ImportReport:
+    """Drive plan_import_steps or apply_import_steps to the end, telling `progress` each step."""
+    while True:
+        try:
+            done, total = next(steps)
+        except StopIteration as stop:
+            return stop.value
+        if progress:
+            progress(done, total)
+
+
 def plan_import(table: parsing.Table, mapping: list[str | None],
                 progress: Callable[[int, int], None] | None = None,
                 chunk_size: int = CHUNK_SIZE) -> ImportReport:
     """Judge every row against the shared rules and the database; writes nothing."""
+    return run_steps(plan_import_steps(table, mapping, chunk_size), progress)
+
+
+def plan_import_steps(table: parsing.Table, mapping: list[str | None],
+                      chunk_size: int = CHUNK_SIZE) -> Steps:
+    """plan_import, yielding (rows judged, rows in all) after each chunk."""
     check_mapping(mapping)
     started = time.perf_counter()
     columns = {f: i for i, f in enumerate(mapping) if f}
@@ -289,8 +310,7 @@ def plan_import(table: parsing.Table, mapping: list[str | None],
                 _warn_similar(row, result, existing)
             report.rows.append(result)
         report.chunks += 1
-        if progress:
-            progress(min(start + chunk_size, total), total)
+        yield min(start + chunk_size, total), total
     report.seconds = time.perf_counter() - started
     return report
 
@@ -642,6 +662,12 @@ def apply_import(report: ImportReport, by: User | None = None, note: str | None 
     New firms go in as multi-row INSERTs, updated firms through the ORM (so their version
     moves); the history is written in batches. Never commits.
     """
+    return run_steps(apply_import_steps(report, by, note, partial, chunk_size), progress)
+
+
+def apply_import_steps(report: ImportReport, by: User | None = None, note: str | None = None,
+                       partial: bool = False, chunk_size: int = CHUNK_SIZE) -> Steps:
+    """apply_import, yielding (firms written, firms to write) after each chunk."""
     if report.errors and not partial:
         raise UserError(_("Tệp có %(n)d dòng lỗi: không nhập dòng nào. Sửa các dòng lỗi, hoặc "
                           "chọn nhập các dòng hợp lệ và nhận lại các dòng lỗi.",
@@ -653,8 +679,7 @@ def apply_import(report: ImportReport, by: User | None = None, note: str | None 
             chunk = todo[start:start + chunk_size]
             changes.extend(_insert_firms([r for r in chunk if r.action == "create"]))
             changes.extend(_update_firms([r for r in chunk if r.action == "update"]))
-            if progress:
-                progress(min(start + chunk_size, len(todo)), len(todo))
+            yield min(start + chunk_size, len(todo)), len(todo)
         db.session.flush()
     report.history_rows = history.record_bulk(changes, by=by, source="import", note=note)
     report.applied = True

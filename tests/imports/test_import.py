@@ -96,10 +96,11 @@ def test_dry_run_reports_row_errors_with_spreadsheet_row_numbers(client, officer
         [4, "Sai MST", "0123", "Gia Lai", None, None, None, None, None, None],
     ]
     token = _upload(client, xlsx_bytes(rows))
+    before = _count(db)
     html = _dry_run(client, token, len(HEAD)).get_data(as_text=True)
     assert "Trùng với dòng 3 trong tệp" in html  # row 4 repeats row 3's tax code
     assert "Mã số thuế không hợp lệ" in html
-    assert _count(db) == _count(db)
+    assert _count(db) == before
 
 
 def test_import_with_an_error_row_writes_nothing(client, officer, db, tax_codes):
@@ -115,6 +116,43 @@ def test_import_with_an_error_row_writes_nothing(client, officer, db, tax_codes)
     assert resp.status_code == 302
     assert _count(db) == before
     assert db.session.scalar(select(Firm).where(Firm.tax_code == codes[1])) is None
+
+
+def test_a_large_file_imports_on_a_page_that_shows_each_chunk(
+    app, client, officer, db, tax_codes, monkeypatch
+):
+    monkeypatch.setitem(app.config, "IMPORT_STREAM_ROWS", 1)  # 2 rows count as large here
+    codes = tax_codes(2)
+    token = _upload(client, xlsx_bytes(_good_rows(codes)))
+    _dry_run(client, token, len(HEAD))
+    resp = client.post(f"/imports/{token}/run", data={"mode": "all"})
+    assert resp.status_code == 200
+    assert resp.is_streamed
+    html = resp.get_data(as_text=True)
+    assert "Đã kiểm tra 2 / 2 dòng" in html
+    assert "Đã ghi 2 / 2 doanh nghiệp" in html
+    assert "Đã nhập toàn bộ tệp." in html
+    assert db.session.scalar(select(Firm).where(Firm.tax_code == codes[1])) is not None
+
+
+def test_a_large_file_with_an_error_row_streams_the_reason_and_writes_nothing(
+    app, client, officer, db, tax_codes, monkeypatch
+):
+    monkeypatch.setitem(app.config, "IMPORT_STREAM_ROWS", 1)
+    codes = tax_codes(3)
+    rows = [
+        *_good_rows(codes),
+        [3, "Công ty Wakanda", codes[2], "Gia Lai", None, None, "Wakanda", None, None, None],
+    ]
+    token = _upload(client, xlsx_bytes(rows))
+    _dry_run(client, token, len(HEAD))
+    before = _count(db)
+    html = client.post(f"/imports/{token}/run", data={"mode": "all"}).get_data(as_text=True)
+    assert "Đã kiểm tra 3 / 3 dòng" in html
+    assert "không nhập dòng nào" in html
+    assert f'href="/imports/{token}"' in html  # back to the mapping step
+    assert "Đã nhập toàn bộ tệp." not in html
+    assert _count(db) == before
 
 
 def test_partial_import_keeps_valid_rows_and_returns_the_rejected_ones(
