@@ -115,7 +115,8 @@ def run(token: str) -> ResponseReturnValue:
     if len(table.rows) > current_app.config["IMPORT_STREAM_ROWS"]:
         # A large file: the page shows each chunk as it is checked and written.
         return Response(stream_with_context(stream_template(
-            "imports/running.html", job=job, meta=meta, token=token, shown=SHOWN_ROWS)))
+            "imports/running.html", job=job, meta=meta, token=token, shown=SHOWN_ROWS)),
+            headers={"X-Accel-Buffering": "no"})  # nginx: pass each line on at once
     for _line in job.lines():
         pass
     if job.error:

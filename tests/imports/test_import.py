@@ -128,6 +128,7 @@ def test_a_large_file_imports_on_a_page_that_shows_each_chunk(
     resp = client.post(f"/imports/{token}/run", data={"mode": "all"})
     assert resp.status_code == 200
     assert resp.is_streamed
+    assert resp.headers["X-Accel-Buffering"] == "no"
     html = resp.get_data(as_text=True)
     assert "Đã kiểm tra 2 / 2 dòng" in html
     assert "Đã ghi 2 / 2 doanh nghiệp" in html
