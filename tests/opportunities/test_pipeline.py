@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from crm.models import Opportunity, ShortlistEntry, ShortlistEvent
+from tests.office import libreoffice_rows
 from tests.opportunities.conftest import MISSION, make_nest_firm
 
 
@@ -212,6 +213,17 @@ def test_shortlist_exports_open_in_pandas_with_vietnamese_headings(
     df = pd.read_csv(io.BytesIO(resp.data), encoding="utf-8-sig", dtype={"Mã số thuế": str})
     assert list(df["Mã số thuế"]) == [nest_firms["a"].tax_code, nest_firms["b"].tax_code]
     assert "Khánh Hòa" in set(df["Tỉnh/thành"])
+
+
+def test_shortlist_export_opens_in_libreoffice_with_the_same_rows(
+        client, officer, db, nest_firms, tmp_path):
+    opp = _create(client, db)
+    ids = [nest_firms["a"].id, nest_firms["b"].id]
+    client.post(f"/opportunities/{opp.id}/shortlist", data={"firm_ids": ids})
+    rows = libreoffice_rows(client.get(f"/opportunities/{opp.id}/export.xlsx").data, tmp_path)
+    assert rows[0][:3] == ["STT", "Mã số thuế", "Tên doanh nghiệp"]
+    assert [r[2] for r in rows[1:]] == [nest_firms["a"].name, nest_firms["b"].name]
+    assert [r[1] for r in rows[1:]] == [nest_firms["a"].tax_code, nest_firms["b"].tax_code]
 
 
 @pytest.mark.parametrize(("field", "value"), [

@@ -18,6 +18,7 @@ from crm.models import FirmIndicator, Interaction, Opportunity, Programme, Progr
 from crm.programmes import queries
 from crm.programmes.seed import seed_programmes
 from tests import factories
+from tests.office import libreoffice_rows
 
 THIS_YEAR = date.today().year
 
@@ -129,6 +130,18 @@ def test_recorded_contract_moves_the_kpi_on_dashboard_and_in_the_excel_report(
     outcomes = pd.read_excel(book, sheet_name="Kết quả")
     assert list(outcomes["Doanh nghiệp"]) == ["Công ty Thủy Sản Cam Ranh"]
     assert list(outcomes["Đối tác"]) == ["Osaka Trading"]
+
+
+def test_annual_report_opens_in_libreoffice_with_its_cover_sheet(
+    client, db, officer, programme, tmp_path
+):
+    resp = client.get(f"/programmes/{programme.id}/report.xlsx?year={THIS_YEAR}")
+    rows = libreoffice_rows(resp.data, tmp_path)  # the first sheet: Báo cáo
+    assert rows[0][0] == f"BÁO CÁO KẾT QUẢ THỰC HIỆN CHƯƠNG TRÌNH NĂM {THIS_YEAR}"
+    fields = {r[0]: r[1] for r in rows[1:] if len(r) > 1}
+    assert fields["Chương trình"] == programme.name
+    assert fields["Mã chương trình"] == programme.code
+    assert fields["Giai đoạn"] == f"{programme.start_year}-{programme.end_year}"
 
 
 def test_printable_report_lists_kpis_activities_and_outcomes(client, db, officer, programme):
