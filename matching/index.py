@@ -10,6 +10,7 @@ Dates are int32 day ordinals; missing bounds are sentinels (open interval).
 
 from __future__ import annotations
 
+import bisect
 import gc
 import math
 from collections.abc import Iterable, Mapping
@@ -32,6 +33,7 @@ from matching.records import (
 from matching.textindex import TextIndex
 
 BATCH = 50_000  # firms collected as Python tuples before they become numpy chunks
+INCREMENTAL_ORDER_MAX = 256  # upserts slotted into the id order before it is sorted again
 DAY_MIN = np.int32(0)
 DAY_MAX = np.int32(np.iinfo(np.int32).max)
 
@@ -148,6 +150,7 @@ class FirmIndex:
         self.support = Table(row=np.int32, kind=np.int16, day=np.int32)
         self.text = TextIndex()
         self._id_order: np.ndarray | None = None
+        self._ids_sorted: list[str] = []  # self.ids in id order, kept with _id_order
         self._derived: Derived | None = None
 
     # ---- building -------------------------------------------------------------------------
@@ -283,11 +286,30 @@ class FirmIndex:
         return len(self.row_of)
 
     def id_order(self) -> np.ndarray:
-        """Position of each row's firm id in sorted id order (for tie-breaking), cached."""
-        if self._id_order is None or len(self._id_order) != len(self.ids):
-            order = sorted(range(len(self.ids)), key=self.ids.__getitem__)
-            self._id_order = np.empty(len(order), dtype=np.int32)
-            self._id_order[order] = np.arange(len(order), dtype=np.int32)
+        """Position of each row's firm id in sorted id order (for tie-breaking), cached.
+
+        After a few upserts the new rows are slotted in (O(rows) numpy each) instead of
+        sorting every id again: the sort cost ~25 ms at 100,000 firms on every ranking that
+        followed a profile change.
+        """
+        known = 0 if self._id_order is None else len(self._id_order)
+        n = len(self.ids)
+        if known == n:
+            return self._id_order  # type: ignore[return-value]
+        if known > 0 and n - known <= INCREMENTAL_ORDER_MAX:
+            order = self._id_order.copy()  # type: ignore[union-attr]
+            for row in range(known, n):
+                firm_id = self.ids[row]
+                pos = bisect.bisect_right(self._ids_sorted, firm_id)
+                order[order >= pos] += 1
+                order = np.append(order, np.int32(pos))
+                self._ids_sorted.insert(pos, firm_id)
+            self._id_order = order
+            return order
+        rows = sorted(range(n), key=self.ids.__getitem__)
+        self._ids_sorted = [self.ids[r] for r in rows]
+        self._id_order = np.empty(n, dtype=np.int32)
+        self._id_order[rows] = np.arange(n, dtype=np.int32)
         return self._id_order
 
     def derived(self) -> Derived:
@@ -405,7 +427,11 @@ class FirmIndex:
 
 def _starts(rows: np.ndarray, n: int) -> np.ndarray:
     """Start of each firm's slice in a table whose row column is sorted (length n + 1)."""
-    return np.searchsorted(rows, np.arange(n + 1, dtype=np.int32), "left").astype(np.int64)
+    # The start of row r is the number of entries of rows < r: a count and a running sum,
+    # linear where a binary search per row was n log m (~1.5 ms a table at 100,000 firms).
+    starts = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n)[:n], out=starts[1:])
+    return starts
 
 
 class Derived:

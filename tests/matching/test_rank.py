@@ -269,6 +269,26 @@ def test_upserted_index_scores_like_a_fresh_build(firm_records, cases):
     assert {r["firm_id"] for r in a["ranked"][:3]} == {r["firm_id"] for r in b["ranked"][:3]}
 
 
+def test_ties_break_by_firm_id_after_upserts_as_after_a_full_sort(firm_records, cases):
+    opp = _case(cases, "OPP-UAE-HALAL")["opportunity"]
+    index = FirmIndex.build(firm_records)
+    index.id_order()  # ordered once; the upserts below are slotted into that order
+    twin = copy.deepcopy(next(f for f in firm_records if f["id"] == "KH-0003"))
+    added = []
+    for new_id in ("KH-0003A", "AA-0001", "ZZ-9999", "KH-0003B"):
+        added.append({**copy.deepcopy(twin), "id": new_id})
+        index.upsert(added[-1])
+    index.upsert(copy.deepcopy(twin))  # the same firm again: a new row, the old one dead
+    got = rank(index, opp, today=TODAY, top=60)["ranked"]
+    index._id_order = None  # the same index with its id order sorted from scratch
+    assert got == rank(index, opp, today=TODAY, top=60)["ranked"]
+    twins = [r["firm_id"] for r in got if r["firm_id"] in {"KH-0003", *(f["id"] for f in added)}]
+    assert len(twins) == 5
+    assert twins == sorted(twins)  # equal scores, in firm_id order
+    order = index.id_order()
+    assert sorted(order.tolist()) == list(range(index.n_rows))
+
+
 def test_dataframe_input_gives_same_ranking(firm_records, cases):
     opp = _case(cases, "OPP-JP-FRUIT")["opportunity"]
     from_df = rank(FirmIndex.build(pd.DataFrame(firm_records)), opp, today=TODAY)
