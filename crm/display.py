@@ -77,24 +77,48 @@ def country_name(code: str | None) -> str:
     return country.name if country else code
 
 
-def hs_title(code: str | None) -> str:
-    """Short HS description in the interface language (Vietnamese when we have it)."""
-    if not code:
-        return ""
+def _hs_table() -> dict[str, tuple[str | None, str, str | None]]:
+    """code -> (parent, English, Vietnamese) of the HS nomenclature, read once per app.
+
+    Pages show dozens of HS lines and their headings: a query for each was ~20 ms of a firm
+    list. The table changes when `crm refdata` loads a new HS edition (restart the app then).
+    """
+    from flask import current_app
+
     from crm.models import HsCode
 
-    hs = db.session.get(HsCode, code)
-    if hs is None:
+    table = current_app.extensions.get("crm_hs_titles")
+    if not table:
+        rows = db.session.execute(db.select(HsCode.code, HsCode.parent, HsCode.description_en,
+                                            HsCode.description_vi))
+        table = {code: (parent, en, vi) for code, parent, en, vi in rows}
+        if table:  # an empty table is not cached: reference data may not be loaded yet
+            current_app.extensions["crm_hs_titles"] = table
+    return table
+
+
+def forget_reference_cache() -> None:
+    """Drop the cached HS titles (after reloading the reference data in this process)."""
+    from flask import current_app
+
+    current_app.extensions.pop("crm_hs_titles", None)
+
+
+def hs_title(code: str | None) -> str:
+    """Short HS description in the interface language (Vietnamese when we have it)."""
+    table = _hs_table() if code else {}
+    entry = table.get(code or "")
+    if entry is None:
         return ""
     if str(get_locale()) == "vi":
         # Most 6-digit lines have no Vietnamese text in our table: a Vietnamese reader is
         # better served by the nearest heading or chapter that has one than by English.
-        node: HsCode | None = hs
+        node: tuple[str | None, str, str | None] | None = entry
         while node is not None:
-            if node.description_vi:
-                return node.description_vi
-            node = db.session.get(HsCode, node.parent) if node.parent else None
-    return hs.description_en
+            if node[2]:
+                return node[2]
+            node = table.get(node[0]) if node[0] else None
+    return entry[1]
 
 
 def scheme_name(code: str) -> str:

@@ -10,7 +10,7 @@ from importlib import resources
 import pycountry
 from sqlalchemy import delete
 
-from crm.display import COUNTRY_VI
+from crm.display import COUNTRY_VI, forget_reference_cache
 from crm.extensions import db
 from crm.models import (
     CertificationScheme,
@@ -84,6 +84,7 @@ def load_reference_data() -> dict[str, int]:
     counts["market_group_members"] = len(members)
     counts["market_requirements"] = len(reqs)
     db.session.flush()
+    forget_reference_cache()
     return counts
 
 

@@ -8,9 +8,11 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import ValidationError
+from wtforms.widgets import Select
 
 from crm.display import country_name, label, provinces
 from crm.firms import queries
@@ -24,9 +26,24 @@ MAX_QUERY = 200
 INVALID = _l("Giá trị không hợp lệ; bộ lọc này đã được bỏ qua.")
 
 
+class PlainSelect(Select):
+    """WTForms' <select> with options written directly: its generic attribute rendering of
+    each of the ~330 filter options (countries, blocs, schemes) was ~15 ms of every firm list."""
+
+    @classmethod
+    def render_option(cls, choice: Any, **kwargs: Any) -> Markup:
+        """One <option>, as WTForms writes it when it has no extra attributes."""
+        if choice.render_kw or kwargs or isinstance(choice.value, bool):
+            return super().render_option(choice, **kwargs)
+        selected = " selected" if choice.selected else ""
+        text = escape(choice.label or choice.value)
+        return Markup(f'<option value="{escape(choice.value)}"{selected}>{text}</option>')
+
+
 def _select(label_text: Any, default: str = "") -> SelectField:
     # An unknown value (an old bookmark, a hand-edited URL) is reported, never fatal.
-    return SelectField(label_text, default=default, invalid_choice_message=INVALID)
+    return SelectField(label_text, default=default, invalid_choice_message=INVALID,
+                       widget=PlainSelect())
 
 
 class FirmSearchForm(FlaskForm):
