@@ -8,7 +8,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import ValidationError
@@ -35,9 +35,11 @@ class PlainSelect(Select):
         """One <option>, as WTForms writes it when it has no extra attributes."""
         if choice.render_kw or kwargs or isinstance(choice.value, bool):
             return super().render_option(choice, **kwargs)
-        selected = " selected" if choice.selected else ""
-        text = escape(choice.label or choice.value)
-        return Markup(f'<option value="{escape(choice.value)}"{selected}>{text}</option>')
+        # Markup.format escapes the value and the label.
+        text = choice.label or choice.value
+        if choice.selected:
+            return Markup('<option value="{}" selected>{}</option>').format(choice.value, text)
+        return Markup('<option value="{}">{}</option>').format(choice.value, text)
 
 
 def _select(label_text: Any, default: str = "") -> SelectField:
