@@ -124,6 +124,9 @@ def restore_database(source: Path) -> None:
     cmd = [_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
            *args, "--dbname", str(url.database), str(source)]
     _run(cmd, env)
+    from crm.models.base import refresh_statistics
+
+    refresh_statistics()  # pg_restore brings the rows back, not the planner's statistics
 
 
 def _run(cmd: list[str], env: dict[str, str]) -> None:

@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 import click
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from crm.config import INSTANCE_DIR, Config
 
@@ -96,6 +96,7 @@ def search_bench(n_firms: int, database_url: str | None, rounds: int) -> None:
     from crm.demodata.synthetic import ensure_schema, generate_firms, generated_count
     from crm.extensions import db
     from crm.models import Firm, User
+    from crm.models.base import refresh_statistics
 
     INSTANCE_DIR.mkdir(exist_ok=True)
     url = database_url or f"sqlite:///{INSTANCE_DIR / 'bench.db'}"
@@ -108,9 +109,7 @@ def search_bench(n_firms: int, database_url: str | None, rounds: int) -> None:
             t0 = time.perf_counter()
             generate_firms(n_firms)
             click.echo(f"  loaded in {time.perf_counter() - t0:.0f} s", err=True)
-        # Fresh planner statistics, as a production database would have them.
-        db.session.execute(text("ANALYZE"))
-        db.session.commit()
+        refresh_statistics()  # also for a database loaded by an earlier run
         total = db.session.scalar(select(func.count()).select_from(Firm)) or 0
         officer = db.session.scalar(select(User).where(User.email == "bench@example.vn"))
         if officer is None:

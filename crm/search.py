@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_, select, union
 
 from crm.extensions import db
 from crm.models import Firm
@@ -192,14 +192,18 @@ def _vocabulary() -> Vocabulary:
         mark = _freshness()
         if mark == vocab.mark:
             return vocab
-        stmt = select(Firm.search_text)
+        stmt: Any = select(Firm.id, Firm.search_text)
         if vocab.mark is not None:
             last_change, last_id = vocab.mark
-            # New ids too: bulk loads may insert rows with timestamps older than the mark.
-            newer = Firm.id > last_id
-            stmt = stmt.where(newer if last_change is None
-                              else or_(Firm.updated_at > last_change, newer))
-        for text in db.session.scalars(stmt.execution_options(yield_per=5000)):
+            # New ids too: bulk loads may insert rows with timestamps older than the mark. Two
+            # queries, each on its index, in a UNION (a firm both new and changed counts
+            # once): PostgreSQL read `updated_at > a OR id > b` with a full scan (~50 ms at
+            # 100,000 firms, on every search after any edit).
+            stmt = select(Firm.id, Firm.search_text).where(Firm.id > last_id)
+            if last_change is not None:
+                stmt = union(stmt, select(Firm.id, Firm.search_text).where(
+                    Firm.updated_at > last_change))
+        for _fid, text in db.session.execute(stmt.execution_options(yield_per=5000)):
             vocab.add_text(text or "")
         vocab.mark = mark
         return vocab

@@ -11,10 +11,9 @@ from datetime import UTC, datetime, timedelta
 import pyotp
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from crm import audit
-from crm.auth.passwords import check_new_password
+from crm.auth.passwords import check_new_password, hash_password, needs_rehash, verify_password
 from crm.errors import UserError
 from crm.extensions import db
 from crm.models import PasswordReset, User
@@ -41,6 +40,9 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if not user.check_password(password) or not user.active:
         return None
+    if needs_rehash(user.password_hash):
+        # An older scheme or weaker parameters: the plain password is at hand only now.
+        user.set_password(password)
     return user
 
 
@@ -50,8 +52,8 @@ _dummy_hash: list[str] = []
 def check_dummy_password(password: str) -> None:
     """Spend the time of one password check (against a throwaway hash)."""
     if not _dummy_hash:
-        _dummy_hash.append(generate_password_hash(secrets.token_urlsafe(16)))
-    check_password_hash(_dummy_hash[0], password)
+        _dummy_hash.append(hash_password(secrets.token_urlsafe(16)))
+    verify_password(_dummy_hash[0], password)
 
 
 def _set_password(user: User, new_password: str) -> None:

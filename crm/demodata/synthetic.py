@@ -18,6 +18,7 @@ from crm.demodata.builder import FirmMaker, Spec
 from crm.demodata.demoset import reference_lookups
 from crm.extensions import db
 from crm.models import Certification, Contact, Firm, FirmMarket, HsCode, Product
+from crm.models.base import refresh_statistics
 from crm.search import search_text_for
 from crm.validators import synthetic_tax_codes
 from matching.text import fold
@@ -89,6 +90,7 @@ def generate_firms(n: int, seed: int = 0, today: date | None = None,
         added += size
         if progress:
             progress(have + added)
+    refresh_statistics()
     return added
 
 

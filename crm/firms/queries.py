@@ -21,7 +21,6 @@ from crm.models import (
     Country,
     Firm,
     FirmMarket,
-    HsCode,
     MarketGroupMember,
     Product,
 )
@@ -271,18 +270,14 @@ class FirmPagination(Pagination):
 
 
 def _preload_reference(firms: Iterable[Firm]) -> list[Any]:
-    # hs_title() and scheme_name() use session.get(): one query here fills the identity map
-    # instead of one query per code shown. The caller keeps the list: the map holds weakly.
-    firms = list(firms)
-    codes = {p.hs_code for f in firms for p in f.products if p.hs_code}
+    # scheme_name() uses session.get(): one query here fills the identity map instead of one
+    # query per scheme shown (hs_title reads a per-app table). The caller keeps the list: the
+    # map holds weakly.
     schemes = {c.scheme_code for f in firms for c in f.certifications}
-    loaded: list[Any] = []
-    if codes:
-        loaded += db.session.scalars(select(HsCode).where(HsCode.code.in_(codes))).all()
-    if schemes:
-        loaded += db.session.scalars(select(CertificationScheme)
-                                     .where(CertificationScheme.code.in_(schemes))).all()
-    return loaded
+    if not schemes:
+        return []
+    return list(db.session.scalars(select(CertificationScheme)
+                                   .where(CertificationScheme.code.in_(schemes))))
 
 
 def _paginate(fq: FirmQuery, page: int, per_page: int) -> Pagination:

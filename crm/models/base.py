@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, MetaData, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -39,3 +39,15 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
+
+
+def refresh_statistics() -> None:
+    """ANALYZE every table and commit: after a bulk load the planner must know the new sizes.
+
+    Autovacuum would get there in time where it runs (it is off on some servers); until then
+    PostgreSQL planned with the empty-table estimates and scanned whole tables (e.g. ~15 ms
+    for a page's certificates at 100,000 firms instead of under 1 ms).
+    """
+    db.session.commit()
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()

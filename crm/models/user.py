@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 from flask_login import UserMixin
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from crm.models.base import TimestampMixin, db
 
@@ -42,12 +41,16 @@ class User(UserMixin, TimestampMixin, db.Model):
         return f"{self.id}:{self.session_version or 0}"
 
     def set_password(self, password: str) -> None:
-        """Hash with scrypt (werkzeug's default): the plain password is never stored."""
-        self.password_hash = generate_password_hash(password)
+        """Store an Argon2id hash of the password (crm.auth.passwords), never the password."""
+        from crm.auth.passwords import hash_password  # here: the crm.auth package imports models
+
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
         """True when the password matches the stored hash."""
-        return check_password_hash(self.password_hash, password)
+        from crm.auth.passwords import verify_password
+
+        return verify_password(self.password_hash, password)
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]

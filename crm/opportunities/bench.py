@@ -66,7 +66,7 @@ def ranking_bench(n_firms: int, database_url: str | None, rounds: int) -> None:
     from crm.demodata.synthetic import generate_firms, generated_count
     from crm.extensions import db
     from crm.models import Firm, Opportunity, User
-    from crm.models.base import utcnow
+    from crm.models.base import refresh_statistics, utcnow
 
     INSTANCE_DIR.mkdir(exist_ok=True)
     url = database_url or f"sqlite:///{INSTANCE_DIR / 'bench_ranking.db'}"
@@ -89,7 +89,7 @@ def ranking_bench(n_firms: int, database_url: str | None, rounds: int) -> None:
             officer = User(email="bench@example.vn", name="Bench Officer", role="officer")
             officer.set_password("bench-only-password")
             db.session.add(officer)
-        db.session.commit()
+        refresh_statistics()  # commits; also for a database loaded by an earlier run
         officer_session_id = officer.get_id()  # "id:session_version"
         opp_ids = list(db.session.scalars(select(Opportunity.id).where(
             Opportunity.code.like("BENCH-%")).order_by(Opportunity.code)))

@@ -17,9 +17,9 @@ from typing import Any, BinaryIO
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 from werkzeug.utils import secure_filename
 
+from crm.auth.passwords import hash_password
 from crm.errors import UserError
 from crm.extensions import db
 from crm.firms import services as firm_services
@@ -158,7 +158,7 @@ def register(data: dict[str, Any]) -> RegistrationRequest:
     request = RegistrationRequest(
         tax_code=tax_code, firm_name=firm_name[:255], contact_name=contact_name[:255],
         email=email, phone=(data.get("phone") or "").strip()[:40] or None,
-        password_hash=generate_password_hash(password),
+        password_hash=hash_password(password),
     )
     db.session.add(request)
     db.session.flush()

@@ -72,3 +72,28 @@ def test_password_change_logs_out_the_users_other_sessions(app, client, db):
     assert "/login" in resp.headers["Location"]
     assert laptop.get("/firms/").status_code == 200
     assert db.session.get(User, user.id).session_version == 1
+
+
+def test_passwords_are_stored_as_argon2id_never_in_clear(db):
+    user = factories.make_user("officer")
+    assert user.password_hash.startswith("$argon2id$")
+    assert factories.PASSWORD not in user.password_hash
+    assert user.check_password(factories.PASSWORD)
+    assert not user.check_password(factories.PASSWORD + "x")
+
+
+def test_an_older_scrypt_hash_logs_in_and_is_rehashed_with_argon2id(client, db):
+    from werkzeug.security import generate_password_hash
+
+    user = factories.make_user("officer")
+    user.password_hash = generate_password_hash(factories.PASSWORD, method="scrypt")
+    db.session.commit()
+    resp = client.post("/login", data={"email": user.email, "password": "not the password"})
+    assert resp.status_code == 200
+    db.session.expire_all()
+    assert user.password_hash.startswith("scrypt:")  # a wrong password changes nothing
+
+    login(client, user)
+    db.session.expire_all()
+    assert user.password_hash.startswith("$argon2id$")
+    assert user.check_password(factories.PASSWORD)

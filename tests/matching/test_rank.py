@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -287,6 +288,44 @@ def test_ties_break_by_firm_id_after_upserts_as_after_a_full_sort(firm_records, 
     assert twins == sorted(twins)  # equal scores, in firm_id order
     order = index.id_order()
     assert sorted(order.tolist()) == list(range(index.n_rows))
+
+
+def test_arrays_extended_after_upserts_equal_arrays_computed_afresh(firm_records, cases):
+    index = FirmIndex.build(firm_records)
+    before = index.derived()  # computed once; the upserts below only extend it
+    for table in ("cert", "markets", "langs", "marks", "stores", "support"):
+        before.span(table, 0)  # the starts of each table too
+    changed = copy.deepcopy(next(f for f in firm_records if f["id"] == "KH-0019"))
+    changed["certifications"].append({"code": "HALAL", "valid_until": "2028-11-01"})
+    changed["languages"] = ["en"]
+    index.upsert(changed)
+    index.upsert({
+        "id": "NEW-2", "name": "Cong ty moi", "employees": 40, "export_revenue_usd": 250000,
+        "export_experience_years": 3, "current_markets": ["JP"], "trademarks": ["AE"],
+        "products": [{"name": "banh trang", "hs_code": "190590", "annual_capacity_tonnes": 12},
+                     {"name": "mat ong", "hs_code": "0409", "ocop_stars": 4}],
+        "ecommerce": [{"platform": "a-platform-never-seen", "market": "US"}],
+    })
+    index.upsert({"id": "NEW-3", "name": "Ho kinh doanh khong san pham"})
+    extended = index.derived()
+    fresh = type(extended)(index)
+    assert extended.n == fresh.n == index.n_rows
+    for name in ("prow", "p_start", "coded", "firm_coded", "cap_known", "capv", "shelf", "ocop",
+                 "exports", "exp", "english", "has_mark", "revenue", "size_score",
+                 "store_other"):
+        np.testing.assert_array_equal(getattr(extended, name), getattr(fresh, name), name)
+    for name in ("code_len", "code2", "code4", "code6"):  # code numbers may differ, not codes
+        np.testing.assert_array_equal(getattr(extended, name)[extended.code_of],
+                                      getattr(fresh, name)[fresh.code_of], name)
+    for table in ("cert", "markets", "langs", "marks", "stores", "support"):
+        for row in (0, index.n_rows - 3, index.n_rows - 1):
+            assert extended.span(table, row) == fresh.span(table, row)
+
+    for case in cases:
+        index._derived = extended
+        got = rank(index, case["opportunity"], today=TODAY, top=60)
+        index._derived = fresh
+        assert got == rank(index, case["opportunity"], today=TODAY, top=60), case["id"]
 
 
 def test_dataframe_input_gives_same_ranking(firm_records, cases):
