@@ -5,6 +5,8 @@ DB_NAME="${DB_NAME:-crm_load}"
 PORT="${PORT:-5160}"
 WORK="${WORK:-$(mktemp -d -t crm-load.XXXXXX)}"
 export CRM_ENV=production
+# A worker that crashes in C code (SIGSEGV) writes every thread's Python stack to the log.
+export PYTHONFAULTHANDLER=1
 export DATABASE_URL="$PG_SERVER/$DB_NAME"
 export RATELIMIT_STORAGE_URI="${RATELIMIT_STORAGE_URI:-redis://127.0.0.1:6379/0}"
 export RATELIMIT_KEY_PREFIX="crm-load-$$"
@@ -34,7 +36,7 @@ export LOAD_USERS_FILE="$WORK/users.txt" LOAD_FIRM_IDS_FILE="$WORK/firm_ids.txt"
 export LOAD_TAX_CODES_FILE="$WORK/tax_codes.txt" LOAD_OPPORTUNITY_IDS="$OPPS"
 
 echo "== gunicorn on 127.0.0.1:$PORT (log: $WORK/gunicorn.log)"
-gunicorn --preload --workers 4 --threads 4 --keep-alive 10 --bind "127.0.0.1:$PORT" --access-logfile - \
+gunicorn --preload --workers "${GUNICORN_WORKERS:-4}" --threads "${GUNICORN_THREADS:-4}" --keep-alive 10 --bind "127.0.0.1:$PORT" --access-logfile - \
     'crm:create_app()' >"$WORK/gunicorn.log" 2>&1 &
 GUNICORN_PID=$!
 stop() { kill -TERM "$GUNICORN_PID" 2>/dev/null && wait "$GUNICORN_PID" 2>/dev/null || true; }

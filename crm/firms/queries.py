@@ -11,6 +11,8 @@ from typing import Any
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, Select, and_, case, false, func, intersect, or_, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import UnaryExpression
 
 from crm import search
 from crm.display import provinces
@@ -73,7 +75,8 @@ class FirmQuery:
     """How to fetch one firm-list request.
 
     A text search reads every row anyway, and two of product group, certificate and market
-    leave few firms: one query sorts the matches by `order` (`scans`), another counts them.
+    leave few firms: one query finds the matches, counts them and sorts them by `order`
+    (`scans`; see FirmPagination._scan_ids).
     Otherwise the firms are split into groups (`group_by`: archived, and the province
     or size class when sorting by them) counted with one GROUP BY, and the page is read
     group by group in `within` order, which an (archived, group, name) index serves
@@ -87,7 +90,6 @@ class FirmQuery:
     group_rank: Callable[[tuple[Any, ...]], Any] = tuple
     within: list[ColumnElement[Any]] = field(default_factory=list)
     cap: int | None = None  # only the first `cap` rows are paged (RANKED_MAX)
-    window_count: bool = False  # count the matches in the page query (see _scan_ids)
 
 
 def _hs_range(prefix: str) -> ColumnElement[bool]:
@@ -181,8 +183,7 @@ def firm_query(
         elif sort == "updated":
             order += [Firm.updated_at.desc(), Firm.id.desc()]
         return FirmQuery(where, scans=True, order=[*order, *_NAME_ORDER],
-                         cap=RANKED_MAX if sort == "relevance" else None,
-                         window_count=sqlite or few)  # few matches: cheap to keep
+                         cap=RANKED_MAX if sort == "relevance" else None)
     within: list[ColumnElement[Any]] = list(_NAME_ORDER)
     if sort == "province":
         return FirmQuery(
@@ -227,19 +228,18 @@ class FirmPagination(Pagination):
         return [firms[i] for i in ids if i in firms]
 
     def _scan_ids(self, fq: FirmQuery) -> list[int]:
-        stmt = select(Firm.id).where(*fq.where).order_by(*fq.order)
-        if fq.window_count:
+        if db.session.get_bind().dialect.name == "postgresql":
+            stmt = _counted_page(fq)
+        else:
             # SQLite: count(*) OVER () gives the total from the same pass over the matches.
-            stmt = stmt.add_columns(func.count().over())
+            stmt = select(Firm.id, func.count().over()).where(*fq.where).order_by(*fq.order)
         rows = db.session.execute(stmt.limit(self.per_page).offset(self._query_offset)).all()
-        ids = [row[0] for row in rows]
-        if rows and fq.window_count:
+        if rows:
             self._total = int(rows[0][1])
-        elif len(ids) < self.per_page and (ids or self._query_offset == 0):
-            self._total = self._query_offset + len(ids)  # a short page: no count needed
-        # Else _query_count counts: on PostgreSQL the window would keep, and sort, every
-        # match where LIMIT alone keeps the best offset+limit (a top-N heapsort).
-        return ids
+        elif self._query_offset == 0:
+            self._total = 0
+        # Else (a page past the end) _query_count counts.
+        return [row[0] for row in rows]
 
     def _grouped_ids(self, fq: FirmQuery) -> list[int]:
         counts = db.session.execute(
@@ -267,6 +267,24 @@ class FirmPagination(Pagination):
             return self._total
         fq: FirmQuery = self._query_args["query"]
         return db.session.scalar(select(func.count()).select_from(Firm).where(*fq.where)) or 0
+
+
+def _counted_page(fq: FirmQuery) -> Select[Any]:
+    """PostgreSQL: the matches found once, then both counted and sorted.
+
+    A window count there would keep and fully sort every match, where LIMIT alone keeps the
+    best offset+limit (a top-N heapsort); a separate count ran the text search twice (for
+    "ca phe", 14,000 matches: 31 ms to count plus 48 ms to sort, 43 ms in one). The CTE holds
+    each match's sort keys, computed once.
+    """
+    keys = [(o.element, o.modifier is operators.desc_op) if isinstance(o, UnaryExpression)
+            else (o, False) for o in fq.order]
+    matches = select(Firm.id, *(expr.label(f"k{i}") for i, (expr, _desc) in enumerate(keys))
+                     ).where(*fq.where).cte("matches").prefix_with("MATERIALIZED")
+    total = select(func.count()).select_from(matches).scalar_subquery()
+    return select(matches.c.id, total).order_by(*(
+        matches.c[f"k{i}"].desc() if desc else matches.c[f"k{i}"]
+        for i, (_expr, desc) in enumerate(keys)))
 
 
 def _preload_reference(firms: Iterable[Firm]) -> list[Any]:
