@@ -98,10 +98,12 @@ def _hs_table() -> dict[str, tuple[str | None, str, str | None]]:
 
 
 def forget_reference_cache() -> None:
-    """Drop the cached HS titles (after reloading the reference data in this process)."""
+    """Drop the cached HS titles and filter choices (after reloading the reference data in
+    this process)."""
     from flask import current_app
 
     current_app.extensions.pop("crm_hs_titles", None)
+    current_app.extensions.pop("crm_filter_choices", None)
 
 
 def hs_title(code: str | None) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -48,6 +50,37 @@ def _select(label_text: Any, default: str = "") -> SelectField:
                        widget=PlainSelect())
 
 
+def filter_choices() -> dict[str, Any]:
+    """The filters' choices in the interface language, built once per app and language.
+
+    Every firm list shows them (~330 options: provinces, schemes, blocs, countries sorted by
+    their translated names): rebuilding them was ~10 ms of each list. They are reference
+    data, which changes with `crm refdata` (restart the app then, as for HS titles).
+    """
+    cache = current_app.extensions.setdefault("crm_filter_choices", {})
+    lang = str(get_locale())
+    if lang not in cache:
+        groups = [(g, _("Khối %(name)s", name=g)) for g in queries.market_group_names()]
+        countries = sorted(((c, country_name(c)) for c in queries.country_codes()),
+                           key=lambda kv: kv[1])
+        choices = {
+            "province": [("", _("Tất cả tỉnh/thành"))] + [
+                (str(code), name) for code, name in provinces()],
+            "cert": [("", _("Tất cả"))] + [
+                (code, code) for code, _vi, _en in queries.scheme_choices()],
+            "market": {"": [("", _("Tất cả"))], _("Khối thị trường"): groups,
+                       _("Quốc gia"): countries},
+            "size": [("", _("Tất cả"))] + [(s, label(s)) for s in SIZE_CLASSES],
+            "sort": [("relevance", _("Phù hợp nhất")), ("name", _("Tên")),
+                     ("province", _("Tỉnh/thành")), ("size", _("Quy mô (lớn trước)")),
+                     ("updated", _("Cập nhật gần nhất"))],
+        }
+        if not countries:  # reference data not loaded yet: do not keep an empty list
+            return choices
+        cache[lang] = choices
+    return cache[lang]
+
+
 class FirmSearchForm(FlaskForm):
     """Search box, filters and sort order of the firm list."""
 
@@ -69,20 +102,8 @@ class FirmSearchForm(FlaskForm):
     def from_args(cls, args: MultiDict[str, str]) -> FirmSearchForm:
         """The form filled from the query string, with its choices, already validated."""
         form = cls(formdata=args)
-        form.province.choices = [("", _("Tất cả tỉnh/thành"))] + [
-            (str(code), name) for code, name in provinces()]
-        form.cert.choices = [("", _("Tất cả"))] + [
-            (code, code) for code, _vi, _en in queries.scheme_choices()]
-        groups = [(g, _("Khối %(name)s", name=g)) for g in queries.market_group_names()]
-        countries = sorted(((c, country_name(c)) for c in queries.country_codes()),
-                           key=lambda kv: kv[1])
-        form.market.choices = {"": [("", _("Tất cả"))], _("Khối thị trường"): groups,
-                               _("Quốc gia"): countries}
-        form.size.choices = [("", _("Tất cả"))] + [(s, label(s)) for s in SIZE_CLASSES]
-        form.sort.choices = [
-            ("relevance", _("Phù hợp nhất")), ("name", _("Tên")),
-            ("province", _("Tỉnh/thành")), ("size", _("Quy mô (lớn trước)")),
-            ("updated", _("Cập nhật gần nhất"))]
+        for name, choices in filter_choices().items():
+            form[name].choices = choices
         form.validate()
         return form
 
