@@ -15,7 +15,7 @@ from pathlib import Path
 
 import requests
 
-ROUNDS = 16  # requests per opportunity: enough to reach each of the 4 workers
+ROUNDS = 16  # requests per opportunity: enough to reach every worker (3 in the README command)
 
 
 def _session(base: str, email: str, password: str) -> requests.Session:
