@@ -298,10 +298,13 @@ class LiveIndex:
 
 
 def _marks() -> tuple[Any, int, int]:
-    mark = db.session.scalar(select(func.max(Firm.updated_at)))
-    last_interaction = db.session.scalar(select(func.max(Interaction.id))) or 0
-    last_event = db.session.scalar(select(func.max(ShortlistEvent.id))) or 0
-    return mark, last_interaction, last_event
+    # One round trip: every firm and ranking page asks, and each max is one index probe.
+    mark, last_interaction, last_event = db.session.execute(select(
+        select(func.max(Firm.updated_at)).scalar_subquery(),
+        select(func.max(Interaction.id)).scalar_subquery(),
+        select(func.max(ShortlistEvent.id)).scalar_subquery(),
+    )).one()
+    return mark, last_interaction or 0, last_event or 0
 
 
 def live() -> LiveIndex:

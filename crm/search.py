@@ -181,8 +181,10 @@ class Vocabulary:
 def _freshness() -> tuple[Any, int]:
     """(latest firm change, highest firm id): one of them moves whenever a firm is added or
     edited, and both are read off an index (a count would scan every row on each search)."""
-    return (db.session.scalar(select(func.max(Firm.updated_at))),
-            db.session.scalar(select(func.max(Firm.id))) or 0)
+    last_change, last_id = db.session.execute(select(
+        select(func.max(Firm.updated_at)).scalar_subquery(),
+        select(func.max(Firm.id)).scalar_subquery())).one()
+    return last_change, last_id or 0
 
 
 def _vocabulary() -> Vocabulary:

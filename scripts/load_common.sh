@@ -7,6 +7,8 @@ WORK="${WORK:-$(mktemp -d -t crm-load.XXXXXX)}"
 export CRM_ENV=production
 # A worker that crashes in C code (SIGSEGV) writes every thread's Python stack to the log.
 export PYTHONFAULTHANDLER=1
+# As in the README's production command: no parallel query workers (see there).
+export PGOPTIONS="${PGOPTIONS:-"-c max_parallel_workers_per_gather=0"}"
 export DATABASE_URL="$PG_SERVER/$DB_NAME"
 export RATELIMIT_STORAGE_URI="${RATELIMIT_STORAGE_URI:-redis://127.0.0.1:6379/0}"
 export RATELIMIT_KEY_PREFIX="crm-load-$$"
