@@ -17,6 +17,7 @@ export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
 export RATELIMIT_STORAGE_URI="${RATELIMIT_STORAGE_URI:-$REDIS_URL}"
 SECRET_KEY="${SECRET_KEY:-$(python -c 'import secrets; print(secrets.token_hex(32))')}"
 export SECRET_KEY
+export PYTHONFAULTHANDLER=1 PGOPTIONS="${PGOPTIONS:-"-c max_parallel_workers_per_gather=0"}"  # as in the README
 EMAIL="prod-check@example.vn"
 PASSWORD="$(python -c 'import secrets; print(secrets.token_urlsafe(16))')"
 LOG="$(mktemp -t crm-prod-check.XXXXXX.log)"
