@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 import pycountry
 from flask_babel import get_locale
@@ -77,33 +79,54 @@ def country_name(code: str | None) -> str:
     return country.name if country else code
 
 
-def _hs_table() -> dict[str, tuple[str | None, str, str | None]]:
-    """code -> (parent, English, Vietnamese) of the HS nomenclature, read once per app.
+def _reference_table(key: str, load: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """A reference table (HS titles, scheme names) read once per app and kept.
 
-    Pages show dozens of HS lines and their headings: a query for each was ~20 ms of a firm
-    list. The table changes when `crm refdata` loads a new HS edition (restart the app then).
+    Pages show dozens of HS lines and certificates: a query for each was ~20 ms of a firm
+    list. The tables change when `crm refdata` loads new reference data (restart the app then).
     """
     from flask import current_app
 
-    from crm.models import HsCode
-
-    table = current_app.extensions.get("crm_hs_titles")
+    table = current_app.extensions.get(key)
     if not table:
-        rows = db.session.execute(db.select(HsCode.code, HsCode.parent, HsCode.description_en,
-                                            HsCode.description_vi))
-        table = {code: (parent, en, vi) for code, parent, en, vi in rows}
+        table = load()
         if table:  # an empty table is not cached: reference data may not be loaded yet
-            current_app.extensions["crm_hs_titles"] = table
+            current_app.extensions[key] = table
     return table
 
 
+def _hs_table() -> dict[str, tuple[str | None, str, str | None]]:
+    """code -> (parent, English, Vietnamese) of the HS nomenclature."""
+    from crm.models import HsCode
+
+    def load() -> dict[str, Any]:
+        rows = db.session.execute(db.select(HsCode.code, HsCode.parent, HsCode.description_en,
+                                            HsCode.description_vi))
+        return {code: (parent, en, vi) for code, parent, en, vi in rows}
+
+    return _reference_table("crm_hs_titles", load)
+
+
+def _scheme_table() -> dict[str, tuple[str, str]]:
+    """code -> (Vietnamese, English) name of every certification scheme."""
+    from crm.models import CertificationScheme
+
+    def load() -> dict[str, Any]:
+        rows = db.session.execute(db.select(CertificationScheme.code,
+                                            CertificationScheme.name_vi,
+                                            CertificationScheme.name_en))
+        return {code: (vi, en) for code, vi, en in rows}
+
+    return _reference_table("crm_scheme_names", load)
+
+
 def forget_reference_cache() -> None:
-    """Drop the cached HS titles and filter choices (after reloading the reference data in
-    this process)."""
+    """Drop the cached reference tables and filter choices (after reloading the reference
+    data in this process)."""
     from flask import current_app
 
-    current_app.extensions.pop("crm_hs_titles", None)
-    current_app.extensions.pop("crm_filter_choices", None)
+    for key in ("crm_hs_titles", "crm_scheme_names", "crm_filter_choices"):
+        current_app.extensions.pop(key, None)
 
 
 def hs_title(code: str | None) -> str:
@@ -125,12 +148,10 @@ def hs_title(code: str | None) -> str:
 
 def scheme_name(code: str) -> str:
     """Certification scheme name in the interface language."""
-    from crm.models import CertificationScheme
-
-    scheme = db.session.get(CertificationScheme, code)
-    if scheme is None:
+    names = _scheme_table().get(code)
+    if names is None:
         return code
-    return scheme.name_vi if str(get_locale()) == "vi" else scheme.name_en
+    return names[0] if str(get_locale()) == "vi" else names[1]
 
 
 LABELS = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from math import ceil
@@ -203,7 +203,6 @@ class FirmPagination(Pagination):
     """A page of firms: first the page's ids (see FirmQuery), then those firms."""
 
     _total: int | None = None
-    _reference: list[Any]
 
     @property
     def cap(self) -> int | None:
@@ -224,7 +223,6 @@ class FirmPagination(Pagination):
         firms = {f.id: f for f in db.session.scalars(
             select(Firm).where(Firm.id.in_(ids))
             .options(selectinload(Firm.products), selectinload(Firm.certifications)))}
-        self._reference = _preload_reference(firms.values())
         return [firms[i] for i in ids if i in firms]
 
     def _scan_ids(self, fq: FirmQuery) -> list[int]:
@@ -285,17 +283,6 @@ def _counted_page(fq: FirmQuery) -> Select[Any]:
     return select(matches.c.id, total).order_by(*(
         matches.c[f"k{i}"].desc() if desc else matches.c[f"k{i}"]
         for i, (_expr, desc) in enumerate(keys)))
-
-
-def _preload_reference(firms: Iterable[Firm]) -> list[Any]:
-    # scheme_name() uses session.get(): one query here fills the identity map instead of one
-    # query per scheme shown (hs_title reads a per-app table). The caller keeps the list: the
-    # map holds weakly.
-    schemes = {c.scheme_code for f in firms for c in f.certifications}
-    if not schemes:
-        return []
-    return list(db.session.scalars(select(CertificationScheme)
-                                   .where(CertificationScheme.code.in_(schemes))))
 
 
 def _paginate(fq: FirmQuery, page: int, per_page: int) -> Pagination:

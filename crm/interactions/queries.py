@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, case, select
+from sqlalchemy.orm import selectinload
 
 from crm.extensions import db
 from crm.models import (
@@ -38,17 +39,23 @@ class TimelineItem:
 
 def firm_timeline(firm_id: int, limit: int = TIMELINE_LIMIT) -> list[TimelineItem]:
     """Interactions, outcomes and tasks of a firm, newest first."""
+    # The officers, programmes... each line names, in one query each rather than one per line
+    # (a firm supported by many officers had a query per officer on every firm page).
     interactions = db.session.scalars(
         select(Interaction).where(Interaction.firm_id == firm_id)
         .order_by(Interaction.occurred_on.desc(), Interaction.id.desc()).limit(limit)
+        .options(selectinload(Interaction.officer), selectinload(Interaction.programme),
+                 selectinload(Interaction.opportunity))
     )
     outcomes = db.session.scalars(
         select(Outcome).where(Outcome.firm_id == firm_id)
         .order_by(Outcome.occurred_on.desc(), Outcome.id.desc()).limit(limit)
+        .options(selectinload(Outcome.partner))
     )
     tasks = db.session.scalars(
         select(Task).where(Task.firm_id == firm_id)
         .order_by(Task.due_on.desc(), Task.id.desc()).limit(limit)
+        .options(selectinload(Task.assignee))
     )
     items = [TimelineItem(i.occurred_on, "interaction", i) for i in interactions]
     items += [TimelineItem(o.occurred_on, "outcome", o) for o in outcomes]
