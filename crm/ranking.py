@@ -217,6 +217,10 @@ class LiveIndex:
     seen: dict[int, Any] = field(default_factory=dict)  # firm id -> updated_at indexed
     attrs: dict[str, tuple[int | None, str | None]] = field(default_factory=dict)
     mark: Any = None  # newest Firm.updated_at seen
+    mark_seen_at: float = 0.0  # time.monotonic() when `mark` was first read
+    # Whether the MARK_SLACK window below `mark` was read once the slack had passed since
+    # `mark` was first seen: every transaction that could still land in it has committed.
+    settled: bool = False
     mark_interaction: int = 0
     mark_event: int = 0
     upserts: int = 0
@@ -227,7 +231,7 @@ class LiveIndex:
 
     def build(self) -> None:
         """Index every active firm from scratch."""
-        started = time.perf_counter()
+        started, read_at = time.perf_counter(), time.monotonic()
         marks = _marks()
         rows = db.session.execute(select(Firm.id, Firm.updated_at, Firm.province_code,
                                          Firm.size_class).where(Firm.archived.is_(False))).all()
@@ -235,6 +239,7 @@ class LiveIndex:
         self.seen = {r.id: r.updated_at for r in rows}
         self.attrs = {firm_key(r.id): (r.province_code, r.size_class) for r in rows}
         self.mark, self.mark_interaction, self.mark_event = marks
+        self.mark_seen_at, self.settled = read_at, False
         self.upserts = 0
         self.built_at = time.time()
         self.build_seconds = time.perf_counter() - started
@@ -246,12 +251,16 @@ class LiveIndex:
         if self.index is None:
             self.build()
             return
+        read_at = time.monotonic()
         mark, last_interaction, last_event = _marks()
         changed: set[int] = set()
-        if mark is not None:
+        # Re-reading the whole slack window on every page cost ~60 ms after a bulk load had
+        # put thousands of firms in it; once settled, nothing new can appear at or below it.
+        if mark is not None and not (self.settled and mark == self.mark):
             since = select(Firm.id, Firm.updated_at, Firm.archived)
             if self.mark is not None:
-                since = since.where(Firm.updated_at > self.mark - MARK_SLACK)
+                since = since.where(Firm.updated_at > (
+                    self.mark if self.settled else self.mark - MARK_SLACK))
             for fid, updated, archived in db.session.execute(since):
                 if archived:
                     if self.index.remove(firm_key(fid)):
@@ -268,6 +277,7 @@ class LiveIndex:
                     ShortlistEvent.id > self.mark_event)))
         if changed:
             self._upsert(changed)
+        self._settle(mark, read_at)
         self.mark, self.mark_interaction, self.mark_event = (
             mark, last_interaction, last_event)
         if self.upserts > REBUILD_SHARE * max(len(self.index), 50):
@@ -278,6 +288,13 @@ class LiveIndex:
                                        .where(Firm.archived.is_(False)))
             if active != len(self.index):
                 self.build()  # rows vanished behind the app's back
+
+    def _settle(self, mark: Any, read_at: float) -> None:
+        """Note whether the window below `mark` is settled after a read begun at `read_at`."""
+        if mark != self.mark:
+            self.mark_seen_at, self.settled = read_at, False
+        elif not self.settled and read_at >= self.mark_seen_at + MARK_SLACK.total_seconds():
+            self.settled = True
 
     def _upsert(self, firm_ids: Iterable[int]) -> None:
         ids = set(firm_ids)

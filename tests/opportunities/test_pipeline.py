@@ -89,6 +89,51 @@ def test_ranking_sees_a_certificate_added_after_the_index_was_built(
     assert firm.name in page[:page.index("Chưa đủ điều kiện")]
 
 
+def test_ranking_sees_a_change_committed_late_with_a_timestamp_below_the_mark(
+        client, officer, db, nest_firms):
+    """A transaction stamped before the mark it commits after must still be seen."""
+    from datetime import date, timedelta
+
+    from crm.models import Firm
+    from tests import factories
+
+    opp = _create(client, db)
+    client.get(f"/opportunities/{opp.id}")  # builds the index
+    mark = db.session.scalar(select(func.max(Firm.updated_at)))
+    firm = nest_firms["d"]
+    factories.make_certification(firm, scheme_code="HALAL", issued_on=date(2025, 1, 1),
+                                 expires_on=date(2030, 1, 1))
+    firm.updated_at = mark - timedelta(seconds=2)
+    db.session.commit()
+    page = client.get(f"/opportunities/{opp.id}").get_data(as_text=True)
+    assert firm.name in page[:page.index("Chưa đủ điều kiện")]
+
+
+def test_settled_index_reads_no_firm_rows_when_nothing_changed(app, db, nest_firms,
+                                                               monkeypatch):
+    """Once the slack below the mark has passed, a page's freshness check is one query."""
+    import time
+
+    from sqlalchemy import event
+
+    from crm import ranking
+
+    with app.test_request_context():
+        ranking.live_index()  # builds
+        now = time.monotonic()
+        monkeypatch.setattr(ranking.time, "monotonic",
+                            lambda: now + ranking.MARK_SLACK.total_seconds() + 1)
+        ranking.live_index()  # reads the window once more, now settled
+        statements: list[str] = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            ranking.live_index()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        assert len(statements) == 1, statements
+
+
 def test_shortlist_invite_confirm_participate_records_every_step(
         client, officer, db, nest_firms):
     opp = _create(client, db)
