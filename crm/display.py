@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import pycountry
 from flask_babel import get_locale
@@ -79,18 +79,27 @@ def country_name(code: str | None) -> str:
     return country.name if country else code
 
 
-def _reference_table(key: str, load: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """A reference table (HS titles, scheme names) read once per app and kept.
+T = TypeVar("T")
+REFERENCE_PREFIX = "crm_ref_"  # app.extensions keys of the tables below
+
+
+def reference_table(key: str, load: Callable[[], T],
+                    complete: Callable[[T], bool] = bool) -> T:
+    """Something built from reference data (HS titles, scheme names, filter choices) once per
+    app and kept under `key`.
 
     Pages show dozens of HS lines and certificates: a query for each was ~20 ms of a firm
-    list. The tables change when `crm refdata` loads new reference data (restart the app then).
+    list. What `load` returns is kept only when `complete` says so (an empty table may mean
+    the reference data is not loaded yet). It changes when `crm refdata` loads new reference
+    data: `forget_reference_cache` drops it in that process (restart the app's workers).
     """
     from flask import current_app
 
+    key = REFERENCE_PREFIX + key
     table = current_app.extensions.get(key)
-    if not table:
+    if table is None:
         table = load()
-        if table:  # an empty table is not cached: reference data may not be loaded yet
+        if complete(table):
             current_app.extensions[key] = table
     return table
 
@@ -104,7 +113,7 @@ def _hs_table() -> dict[str, tuple[str | None, str, str | None]]:
                                             HsCode.description_vi))
         return {code: (parent, en, vi) for code, parent, en, vi in rows}
 
-    return _reference_table("crm_hs_titles", load)
+    return reference_table("hs_titles", load)
 
 
 def _scheme_table() -> dict[str, tuple[str, str]]:
@@ -117,16 +126,16 @@ def _scheme_table() -> dict[str, tuple[str, str]]:
                                             CertificationScheme.name_en))
         return {code: (vi, en) for code, vi, en in rows}
 
-    return _reference_table("crm_scheme_names", load)
+    return reference_table("scheme_names", load)
 
 
 def forget_reference_cache() -> None:
-    """Drop the cached reference tables and filter choices (after reloading the reference
-    data in this process)."""
+    """Drop everything `reference_table` keeps (after reloading the reference data in this
+    process)."""
     from flask import current_app
 
-    for key in ("crm_hs_titles", "crm_scheme_names", "crm_filter_choices"):
-        current_app.extensions.pop(key, None)
+    for key in [k for k in current_app.extensions if k.startswith(REFERENCE_PREFIX)]:
+        del current_app.extensions[key]
 
 
 def hs_title(code: str | None) -> str:

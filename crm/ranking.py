@@ -30,6 +30,7 @@ from sqlalchemy import func, select
 
 from crm.display import province_name
 from crm.extensions import db
+from crm.memory import settle_long_lived
 from crm.models import (
     Certification,
     EcommerceStore,
@@ -244,6 +245,7 @@ class LiveIndex:
         self.built_at = time.time()
         self.build_seconds = time.perf_counter() - started
         self.counted_at = time.monotonic()
+        settle_long_lived()
         log.info("ranking index built: %d firms in %.1f s", len(self.index), self.build_seconds)
 
     def refresh(self) -> None:

@@ -20,6 +20,7 @@ from flask import current_app
 from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_, select, union
 
 from crm.extensions import db
+from crm.memory import settle_long_lived
 from crm.models import Firm
 from crm.models.firm import SEARCH_VECTOR
 from matching.text import fold_words
@@ -207,6 +208,8 @@ def _vocabulary() -> Vocabulary:
                     Firm.updated_at > last_change))
         for _fid, text in db.session.execute(stmt.execution_options(yield_per=5000)):
             vocab.add_text(text or "")
+        if vocab.mark is None:
+            settle_long_lived()  # the first, full read
         vocab.mark = mark
         return vocab
 

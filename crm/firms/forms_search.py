@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,7 +15,7 @@ from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import ValidationError
 from wtforms.widgets import Select
 
-from crm.display import country_name, label, provinces
+from crm.display import country_name, label, provinces, reference_table
 from crm.firms import queries
 from crm.firms.queries import FirmFilters
 from crm.models.firm import SIZE_CLASSES
@@ -54,31 +53,30 @@ def filter_choices() -> dict[str, Any]:
     """The filters' choices in the interface language, built once per app and language.
 
     Every firm list shows them (~330 options: provinces, schemes, blocs, countries sorted by
-    their translated names): rebuilding them was ~10 ms of each list. They are reference
-    data, which changes with `crm refdata` (restart the app then, as for HS titles).
+    their translated names): rebuilding them was ~10 ms of each list.
     """
-    cache = current_app.extensions.setdefault("crm_filter_choices", {})
-    lang = str(get_locale())
-    if lang not in cache:
+    countries_label = _("Quốc gia")
+
+    def load() -> dict[str, Any]:
         groups = [(g, _("Khối %(name)s", name=g)) for g in queries.market_group_names()]
         countries = sorted(((c, country_name(c)) for c in queries.country_codes()),
                            key=lambda kv: kv[1])
-        choices = {
+        return {
             "province": [("", _("Tất cả tỉnh/thành"))] + [
                 (str(code), name) for code, name in provinces()],
             "cert": [("", _("Tất cả"))] + [
                 (code, code) for code, _vi, _en in queries.scheme_choices()],
             "market": {"": [("", _("Tất cả"))], _("Khối thị trường"): groups,
-                       _("Quốc gia"): countries},
+                       countries_label: countries},
             "size": [("", _("Tất cả"))] + [(s, label(s)) for s in SIZE_CLASSES],
             "sort": [("relevance", _("Phù hợp nhất")), ("name", _("Tên")),
                      ("province", _("Tỉnh/thành")), ("size", _("Quy mô (lớn trước)")),
                      ("updated", _("Cập nhật gần nhất"))],
         }
-        if not countries:  # reference data not loaded yet: do not keep an empty list
-            return choices
-        cache[lang] = choices
-    return cache[lang]
+
+    # Without countries the reference data is not loaded yet: do not keep the empty lists.
+    return reference_table(f"filter_choices_{get_locale()}", load,
+                           complete=lambda choices: bool(choices["market"][countries_label]))
 
 
 class FirmSearchForm(FlaskForm):

@@ -84,6 +84,7 @@ class FirmQuery:
     """
 
     where: list[ColumnElement[bool]]
+    dialect: str  # of the session's database: the scan differs on SQLite
     scans: bool
     order: list[ColumnElement[Any]] = field(default_factory=list)
     group_by: list[ColumnElement[Any]] = field(default_factory=list)
@@ -182,21 +183,21 @@ def firm_query(
             order.append(case(_SIZE_RANKS, value=Firm.size_class, else_=1))
         elif sort == "updated":
             order += [Firm.updated_at.desc(), Firm.id.desc()]
-        return FirmQuery(where, scans=True, order=[*order, *_NAME_ORDER],
+        return FirmQuery(where, dialect, scans=True, order=[*order, *_NAME_ORDER],
                          cap=RANKED_MAX if sort == "relevance" else None)
     within: list[ColumnElement[Any]] = list(_NAME_ORDER)
     if sort == "province":
         return FirmQuery(
-            where, scans=False, group_by=[Firm.archived, Firm.province_code],
+            where, dialect, scans=False, group_by=[Firm.archived, Firm.province_code],
             group_rank=lambda g: (g[0], provinces_rank.get(g[1], len(provinces_rank))),
             within=within)
     if sort == "size":
         return FirmQuery(
-            where, scans=False, group_by=[Firm.archived, Firm.size_class],
+            where, dialect, scans=False, group_by=[Firm.archived, Firm.size_class],
             group_rank=lambda g: (g[0], _SIZE_RANKS.get(g[1], 1)), within=within)
     if sort == "updated":
         within = [Firm.updated_at.desc(), Firm.id.desc()]
-    return FirmQuery(where, scans=False, group_by=[Firm.archived], within=within)
+    return FirmQuery(where, dialect, scans=False, group_by=[Firm.archived], within=within)
 
 
 class FirmPagination(Pagination):
@@ -226,7 +227,7 @@ class FirmPagination(Pagination):
         return [firms[i] for i in ids if i in firms]
 
     def _scan_ids(self, fq: FirmQuery) -> list[int]:
-        if db.session.get_bind().dialect.name == "postgresql":
+        if fq.dialect == "postgresql":
             stmt = _counted_page(fq)
         else:
             # SQLite: count(*) OVER () gives the total from the same pass over the matches.
@@ -316,7 +317,7 @@ def firm_page(f: FirmFilters, page: int, per_page: int, today: date) -> FirmList
         if fixed.total:
             return FirmListResult(page=fixed, corrected=correction.text)
     # Nothing, even forgiving typos; when the exact search was skipped, an empty page.
-    nothing = FirmQuery([false()], scans=True, order=[Firm.id])
+    nothing = FirmQuery([false()], db.session.get_bind().dialect.name, scans=True, order=[Firm.id])
     return FirmListResult(page=found or _paginate(nothing, page, per_page))
 
 
