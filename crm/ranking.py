@@ -228,6 +228,9 @@ class LiveIndex:
     built_at: float = 0.0
     build_seconds: float = 0.0
     counted_at: float = 0.0  # time.monotonic() of the last full count check
+    # firm id -> (newest interaction id, newest shortlist event id) replayed for that firm
+    # alone by refresh_firm, beyond mark_interaction / mark_event
+    firm_marks: dict[int, tuple[int, int]] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def build(self) -> None:
@@ -241,6 +244,7 @@ class LiveIndex:
         self.attrs = {firm_key(r.id): (r.province_code, r.size_class) for r in rows}
         self.mark, self.mark_interaction, self.mark_event = marks
         self.mark_seen_at, self.settled = read_at, False
+        self.firm_marks = {}
         self.upserts = 0
         self.built_at = time.time()
         self.build_seconds = time.perf_counter() - started
@@ -282,6 +286,7 @@ class LiveIndex:
         self._settle(mark, read_at)
         self.mark, self.mark_interaction, self.mark_event = (
             mark, last_interaction, last_event)
+        self.firm_marks.clear()  # all replayed now
         if self.upserts > REBUILD_SHARE * max(len(self.index), 50):
             self.build()  # the text vocabulary grew stale
         elif time.monotonic() - self.counted_at >= COUNT_CHECK_SECONDS:
@@ -290,6 +295,29 @@ class LiveIndex:
                                        .where(Firm.archived.is_(False)))
             if active != len(self.index):
                 self.build()  # rows vanished behind the app's back
+
+    def refresh_firm(self, firm_id: int, updated_at: Any) -> None:
+        """Bring one firm's record up to date, leaving the others as they are.
+
+        A firm page needs only that firm: the whole refresh there replayed every firm other
+        officers had changed, in each worker (~12 ms of every firm page under load). One
+        query when the firm is unchanged; the next whole refresh still sees everything.
+        """
+        if self.index is None:
+            self.refresh()
+            return
+        last_interaction, last_event = db.session.execute(select(
+            select(func.max(Interaction.id)).where(Interaction.firm_id == firm_id)
+            .scalar_subquery(),
+            select(func.max(ShortlistEvent.id)).join(ShortlistEntry)
+            .where(ShortlistEntry.firm_id == firm_id).scalar_subquery(),
+        )).one()
+        replayed = self.firm_marks.get(firm_id, (0, 0))
+        if (self.seen.get(firm_id) != updated_at
+                or (last_interaction or 0) > max(self.mark_interaction, replayed[0])
+                or (last_event or 0) > max(self.mark_event, replayed[1])):
+            self._upsert({firm_id})
+            self.firm_marks[firm_id] = (last_interaction or 0, last_event or 0)
 
     def _settle(self, mark: Any, read_at: float) -> None:
         """Note whether the window below `mark` is settled after a read begun at `read_at`."""
@@ -446,10 +474,11 @@ def best_opportunities(firm: Firm, opportunities: list[Opportunity], today: date
     """The given opportunities ranked for one firm: eligible by score, then near-misses."""
     if not opportunities or firm.archived:
         return []
-    state = live_index()
+    state = live()
     key = firm_key(firm.id)
     by_id = {str(o.id): o for o in opportunities}
     with state.lock:
+        state.refresh_firm(firm.id, firm.updated_at)
         if key not in state.index:
             return []
         items = opportunities_for_firm(state.index, key,

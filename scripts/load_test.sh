@@ -25,7 +25,8 @@ done
 echo "== locust: $USERS users ($SPAWN_RATE more a second) for $DURATION (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
 locust -f scripts/locustfile.py --headless --users "$USERS" --spawn-rate "$SPAWN_RATE" \
     --run-time "$DURATION" --host "http://127.0.0.1:$PORT" --only-summary \
-    --stop-timeout 10 >"$WORK/locust.log" 2>&1 || true
+    --csv "$WORK/locust" --stop-timeout 10 >"$WORK/locust.log" 2>&1 || true
 sed -n '/^page /,$p' "$WORK/locust.log"
+echo "response times every few seconds: $WORK/locust_stats_history.csv"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs"
 echo "server errors (5xx) in the access log: $(grep -cE '" 5[0-9][0-9] ' "$WORK/gunicorn.log" || true)"

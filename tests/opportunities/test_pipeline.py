@@ -332,6 +332,30 @@ def test_firm_page_shows_the_open_opportunities_it_fits(client, officer, db, nes
     assert opp.title in html
 
 
+def test_firm_page_sees_its_own_new_certificate_and_support_at_once(
+        client, officer, db, nest_firms):
+    """The firm page refreshes only its firm in the index: its own changes show at once."""
+    from datetime import date
+
+    from crm.models.base import utcnow
+    from tests import factories
+
+    opp = _create(client, db)
+    firm = nest_firms["d"]  # lacks HALAL: a near-miss
+    page = client.get(f"/firms/{firm.id}").get_data(as_text=True)  # builds the index
+    assert opp.title in page
+    assert "đủ điều kiện khi có HALAL" in page
+    factories.make_certification(firm, scheme_code="HALAL", issued_on=date(2025, 1, 1),
+                                 expires_on=date(2030, 1, 1))
+    firm.updated_at = utcnow()
+    db.session.commit()
+    page = client.get(f"/firms/{firm.id}").get_data(as_text=True)
+    assert "đủ điều kiện khi có HALAL" not in page
+    # The ranking page, which refreshes every firm, agrees.
+    ranking_page = client.get(f"/opportunities/{opp.id}").get_data(as_text=True)
+    assert firm.name in ranking_page[:ranking_page.index("Chưa đủ điều kiện")]
+
+
 def test_viewer_reads_the_ranking_but_cannot_shortlist(client, login_as, db, nest_firms):
     login_as("officer")
     opp = _create(client, db)
