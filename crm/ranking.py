@@ -296,7 +296,7 @@ class LiveIndex:
             if active != len(self.index):
                 self.build()  # rows vanished behind the app's back
 
-    def refresh_firm(self, firm_id: int, updated_at: Any) -> None:
+    def refresh_firm(self, firm_id: int) -> None:
         """Bring one firm's record up to date, leaving the others as they are.
 
         A firm page needs only that firm: the whole refresh there replayed every firm other
@@ -306,18 +306,13 @@ class LiveIndex:
         if self.index is None:
             self.refresh()
             return
-        last_interaction, last_event = db.session.execute(select(
-            select(func.max(Interaction.id)).where(Interaction.firm_id == firm_id)
-            .scalar_subquery(),
-            select(func.max(ShortlistEvent.id)).join(ShortlistEntry)
-            .where(ShortlistEntry.firm_id == firm_id).scalar_subquery(),
-        )).one()
+        updated_at, last_interaction, last_event = _marks(firm_id)
         replayed = self.firm_marks.get(firm_id, (0, 0))
         if (self.seen.get(firm_id) != updated_at
-                or (last_interaction or 0) > max(self.mark_interaction, replayed[0])
-                or (last_event or 0) > max(self.mark_event, replayed[1])):
+                or last_interaction > max(self.mark_interaction, replayed[0])
+                or last_event > max(self.mark_event, replayed[1])):
             self._upsert({firm_id})
-            self.firm_marks[firm_id] = (last_interaction or 0, last_event or 0)
+            self.firm_marks[firm_id] = (last_interaction, last_event)
 
     def _settle(self, mark: Any, read_at: float) -> None:
         """Note whether the window below `mark` is settled after a read begun at `read_at`."""
@@ -344,12 +339,20 @@ class LiveIndex:
                 self.attrs.pop(firm_key(fid), None)
 
 
-def _marks() -> tuple[Any, int, int]:
-    # One round trip: every firm and ranking page asks, and each max is one index probe.
+def _marks(firm_id: int | None = None) -> tuple[Any, int, int]:
+    """Newest Firm.updated_at, interaction id and shortlist event id, of one firm if given.
+
+    One round trip: every firm and ranking page asks, and each max is one index probe.
+    """
+    updated = select(func.max(Firm.updated_at))
+    interaction = select(func.max(Interaction.id))
+    event = select(func.max(ShortlistEvent.id))
+    if firm_id is not None:
+        updated = updated.where(Firm.id == firm_id)
+        interaction = interaction.where(Interaction.firm_id == firm_id)
+        event = event.join(ShortlistEntry).where(ShortlistEntry.firm_id == firm_id)
     mark, last_interaction, last_event = db.session.execute(select(
-        select(func.max(Firm.updated_at)).scalar_subquery(),
-        select(func.max(Interaction.id)).scalar_subquery(),
-        select(func.max(ShortlistEvent.id)).scalar_subquery(),
+        updated.scalar_subquery(), interaction.scalar_subquery(), event.scalar_subquery(),
     )).one()
     return mark, last_interaction or 0, last_event or 0
 
@@ -478,7 +481,7 @@ def best_opportunities(firm: Firm, opportunities: list[Opportunity], today: date
     key = firm_key(firm.id)
     by_id = {str(o.id): o for o in opportunities}
     with state.lock:
-        state.refresh_firm(firm.id, firm.updated_at)
+        state.refresh_firm(firm.id)
         if key not in state.index:
             return []
         items = opportunities_for_firm(state.index, key,

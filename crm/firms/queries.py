@@ -144,6 +144,11 @@ _SIZE_RANKS = {s: -i for i, s in enumerate(SIZE_CLASSES)}  # large first
 _NAME_ORDER = (Firm.name_search, Firm.id)
 
 
+def _dialect() -> str:
+    """Name of the session's database dialect (the text scan differs on SQLite)."""
+    return db.session.get_bind().dialect.name
+
+
 def firm_query(
     f: FirmFilters, today: date, correction: search.Correction | None = None
 ) -> FirmQuery:
@@ -155,7 +160,7 @@ def firm_query(
     where = _filter_conditions(f, today)
     tokens = search.query_tokens(f.q)
     tax_prefix = search.tax_code_prefix(f.q)
-    dialect = db.session.get_bind().dialect.name
+    dialect = _dialect()
     sort = f.effective_sort
     provinces_rank = _province_ranks()
     if tax_prefix and variants is None:
@@ -317,7 +322,7 @@ def firm_page(f: FirmFilters, page: int, per_page: int, today: date) -> FirmList
         if fixed.total:
             return FirmListResult(page=fixed, corrected=correction.text)
     # Nothing, even forgiving typos; when the exact search was skipped, an empty page.
-    nothing = FirmQuery([false()], db.session.get_bind().dialect.name, scans=True, order=[Firm.id])
+    nothing = FirmQuery([false()], _dialect(), scans=True, order=[Firm.id])
     return FirmListResult(page=found or _paginate(nothing, page, per_page))
 
 
