@@ -92,7 +92,34 @@ def create_app(config: type[Config] = Config) -> Flask:
         db.session.execute(db.text("SELECT 1"))
         return {"status": "ok"}
 
+    if app.config["WARM_AT_START"]:
+        warm_up(app)
     return app
+
+
+def warm_up(app: Flask) -> None:
+    """Build the ranking index and the search vocabulary now, then close every connection.
+
+    Under `gunicorn --preload` this runs once, in the master: each worker, and each worker
+    started later to replace one that died, begins with them instead of building its own
+    on its first firm or ranking page (10-15 s for that page at 100,000 firms). No database
+    connection may cross the fork, so the pools are emptied afterwards.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from crm import ranking, search
+
+    with app.app_context():
+        try:
+            ranking.live_index()
+            search.vocabulary()
+        except SQLAlchemyError as err:  # e.g. before `crm init`: the pages build them later
+            logging.getLogger(__name__).warning(
+                "ranking index not built at start: %s", str(err).splitlines()[0])
+        finally:
+            db.session.remove()
+            for engine in db.engines.values():
+                engine.dispose()
 
 
 def _refuse_default_secret_in_production(app: Flask) -> None:

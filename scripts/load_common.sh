@@ -38,7 +38,7 @@ export LOAD_USERS_FILE="$WORK/users.txt" LOAD_FIRM_IDS_FILE="$WORK/firm_ids.txt"
 export LOAD_TAX_CODES_FILE="$WORK/tax_codes.txt" LOAD_OPPORTUNITY_IDS="$OPPS"
 
 echo "== gunicorn on 127.0.0.1:$PORT (log: $WORK/gunicorn.log)"
-gunicorn --preload --workers "${GUNICORN_WORKERS:-3}" --threads "${GUNICORN_THREADS:-4}" --keep-alive 10 --bind "127.0.0.1:$PORT" --access-logfile - \
+CRM_WARM_AT_START=1 gunicorn --preload --workers "${GUNICORN_WORKERS:-3}" --threads "${GUNICORN_THREADS:-4}" --keep-alive 10 --bind "127.0.0.1:$PORT" --access-logfile - \
     'crm:create_app()' >"$WORK/gunicorn.log" 2>&1 &
 GUNICORN_PID=$!
 stop() { kill -TERM "$GUNICORN_PID" 2>/dev/null && wait "$GUNICORN_PID" 2>/dev/null || true; }

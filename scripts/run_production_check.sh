@@ -67,8 +67,8 @@ PY
 
 echo "== gunicorn on 127.0.0.1:$PORT (log: $LOG)"
 # The README's "Production" section shows this same command.
-echo "gunicorn --preload --workers 3 --threads 4 --keep-alive 10 --bind 127.0.0.1:$PORT --access-logfile - 'crm:create_app()'"
-gunicorn --preload --workers 3 --threads 4 --keep-alive 10 --bind "127.0.0.1:$PORT" --access-logfile - \
+echo "CRM_WARM_AT_START=1 gunicorn --preload --workers 3 --threads 4 --keep-alive 10 --bind 127.0.0.1:$PORT --access-logfile - 'crm:create_app()'"
+CRM_WARM_AT_START=1 gunicorn --preload --workers 3 --threads 4 --keep-alive 10 --bind "127.0.0.1:$PORT" --access-logfile - \
     'crm:create_app()' >"$LOG" 2>&1 &
 GUNICORN_PID=$!
 stop() { kill -TERM "$GUNICORN_PID" 2>/dev/null && wait "$GUNICORN_PID" 2>/dev/null || true; }

@@ -52,7 +52,8 @@ def test_production_check_starts_gunicorn_and_logs_in():
 
 def test_readme_shows_the_gunicorn_command_the_production_check_runs():
     script = (ROOT / "scripts/run_production_check.sh").read_text()
-    shown = re.search(r'^echo "(gunicorn .*)"$', script, re.M).group(1)
+    # The environment set on the command line (CRM_WARM_AT_START=1), then the command.
+    env, shown = re.search(r'^echo "((?:[A-Z_]+=\S+ )*)(gunicorn .*)"$', script, re.M).groups()
     port = re.search(r'^PORT="\$\{PORT:-(\d+)\}"', script, re.M).group(1)
     readme = (ROOT / "README.md").read_text()
-    assert f".venv/bin/{shown.replace('$PORT', port)}\n" in readme
+    assert f"\n{env}.venv/bin/{shown.replace('$PORT', port)}\n" in readme
