@@ -15,7 +15,8 @@ from crm.extensions import db
 
 
 @lru_cache(maxsize=1)
-def _provinces() -> dict[int, str]:
+def province_names() -> dict[int, str]:
+    """Province code -> name ("Khánh Hòa", "Thành phố Hà Nội")."""
     return {int(p.code): p.name for p in Province.iter_all()}
 
 
@@ -28,7 +29,7 @@ def provinces() -> list[tuple[int, str]]:
     """The 34 provinces after the 2025 reform, sorted by name."""
     from matching.text import fold
 
-    return sorted(_provinces().items(), key=lambda kv: fold(kv[1]))
+    return sorted(province_names().items(), key=lambda kv: fold(kv[1]))
 
 
 def communes_of(province_code: int) -> list[tuple[int, str]]:
@@ -47,7 +48,7 @@ def commune_province(commune_code: int) -> int | None:
 
 def province_name(code: int | None) -> str:
     """Province name, or '' when unknown."""
-    return _provinces().get(code, "") if code else ""
+    return province_names().get(code, "") if code else ""
 
 
 def commune_name(code: int | None) -> str:

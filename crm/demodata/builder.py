@@ -26,6 +26,7 @@ from crm.demodata.vocab import (
     SURNAMES,
     SectorProfile,
 )
+from crm.display import province_names
 from crm.firms.sizing import size_class
 from matching.text import fold
 
@@ -63,14 +64,6 @@ def communes_by_province() -> dict[int, list[tuple[int, str]]]:
     for rows in out.values():
         rows.sort()
     return out
-
-
-@lru_cache(maxsize=1)
-def province_names() -> dict[int, str]:
-    """Province code -> name."""
-    from vietnam_provinces import Province
-
-    return {int(p.code): p.name for p in Province.iter_all()}
 
 
 def _pick(rng: random.Random, weighted: Sequence[tuple[Any, int]]) -> Any:
