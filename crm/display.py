@@ -21,7 +21,8 @@ def province_names() -> dict[int, str]:
 
 
 @lru_cache(maxsize=1)
-def _wards() -> dict[int, tuple[str, int]]:
+def commune_names() -> dict[int, tuple[str, int]]:
+    """Commune/ward code -> (name, province code), after the 2025 reform."""
     return {int(w.code): (w.name, int(w.province_code)) for w in Ward.iter_all()}
 
 
@@ -35,14 +36,14 @@ def provinces() -> list[tuple[int, str]]:
 def communes_of(province_code: int) -> list[tuple[int, str]]:
     """Communes, wards and special zones of one province."""
     return sorted(
-        ((code, name) for code, (name, prov) in _wards().items() if prov == province_code),
+        ((code, name) for code, (name, prov) in commune_names().items() if prov == province_code),
         key=lambda kv: kv[1],
     )
 
 
 def commune_province(commune_code: int) -> int | None:
     """The province a commune belongs to, or None if unknown."""
-    found = _wards().get(commune_code)
+    found = commune_names().get(commune_code)
     return found[1] if found else None
 
 
@@ -53,7 +54,7 @@ def province_name(code: int | None) -> str:
 
 def commune_name(code: int | None) -> str:
     """Commune/ward name, or ''."""
-    found = _wards().get(code) if code else None
+    found = commune_names().get(code) if code else None
     return found[0] if found else ""
 
 

@@ -26,7 +26,7 @@ from crm.demodata.vocab import (
     SURNAMES,
     SectorProfile,
 )
-from crm.display import province_names
+from crm.display import commune_names, province_names
 from crm.firms.sizing import size_class
 from matching.text import fold
 
@@ -55,14 +55,10 @@ OCOP_STARS = ((3, 60), (4, 32), (5, 8))
 
 @lru_cache(maxsize=1)
 def communes_by_province() -> dict[int, list[tuple[int, str]]]:
-    """Post-2025 communes/wards per province (vietnam_provinces), as (code, name)."""
-    from vietnam_provinces import Ward
-
+    """Post-2025 communes/wards per province, as (code, name) sorted by code."""
     out: dict[int, list[tuple[int, str]]] = {}
-    for ward in Ward.iter_all():
-        out.setdefault(int(ward.province_code), []).append((int(ward.code), ward.name))
-    for rows in out.values():
-        rows.sort()
+    for code, (name, province) in sorted(commune_names().items()):
+        out.setdefault(province, []).append((code, name))
     return out
 
 
