@@ -107,12 +107,13 @@ def warm_up(app: Flask) -> None:
     """
     from sqlalchemy.exc import SQLAlchemyError
 
-    from crm import ranking, search
+    from crm import ranking
+    from crm.search.live import firm_index
 
     with app.app_context():
         try:
             ranking.live_index()
-            search.vocabulary()
+            firm_index()
         except SQLAlchemyError as err:  # e.g. before `crm init`: the pages build them later
             logging.getLogger(__name__).warning(
                 "ranking index not built at start: %s", str(err).splitlines()[0])
@@ -147,6 +148,9 @@ def _register_template_helpers(app: Flask) -> None:
         hs_title=display.hs_title,
         scheme_name=display.scheme_name,
         label=display.label,
+        match_field=display.match_field,
+        shown_products=display.shown_products,
         current_locale=select_locale,
     )
     app.jinja_env.filters["capitalize_first"] = display.capitalize_first
+    app.jinja_env.filters["highlight"] = display.highlight

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Collection
 from functools import lru_cache
 from typing import Any, TypeVar
 
 import pycountry
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 from vietnam_provinces import Province, Ward
 
 from crm.extensions import db
@@ -210,3 +212,49 @@ def capitalize_first(text: str | None) -> str:
     """Upper-case the first letter only ("đủ điều kiện khi có Halal" -> "Đủ điều kiện khi có
     Halal"); Jinja's `capitalize` would lower-case the rest, names and codes included."""
     return text[:1].upper() + text[1:] if text else ""
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def highlight(text: str | None, terms: Collection[str] | None) -> Markup:
+    """`text` escaped, with the words whose folded form is in `terms` marked (<mark>)."""
+    from matching.text import fold
+
+    if not text:
+        return Markup("")
+    if not terms:
+        return escape(text)
+    out: list[str] = []
+    last = 0
+    for match in _WORD.finditer(text):
+        if fold(match.group()) in terms:
+            out += [str(escape(text[last:match.start()])),
+                    f"<mark>{escape(match.group())}</mark>"]
+            last = match.end()
+    out.append(str(escape(text[last:])))
+    return Markup("".join(out))  # nosec B704: every piece above is escaped
+
+
+MATCH_FIELDS = {
+    "name": _l("tên"), "product": _l("sản phẩm"), "hs": _l("mã HS"),
+    "extra": _l("chứng nhận, nhãn hiệu, gian hàng"), "place": _l("nơi"),
+    "description": _l("giới thiệu"), "tax": _l("mã số thuế"),
+}
+
+
+def match_field(field: str) -> str:
+    """Name of a searched field (crm.search.document.FIELDS) in the interface language."""
+    return str(MATCH_FIELDS.get(field, field))
+
+
+def shown_products(products: list[Any], terms: Collection[str] | None,
+                   limit: int = 3) -> list[Any]:
+    """The products a list row shows: those holding a searched word first."""
+    from matching.text import fold_words
+
+    if not terms:
+        return products[:limit]
+    ranked = sorted(products, key=lambda p: not (
+        set(fold_words(f"{p.name} {p.name_en or ''}").split()) & set(terms)))
+    return ranked[:limit]

@@ -4,6 +4,7 @@ plus one login per role. Built through the ORM so every model rule applies."""
 from __future__ import annotations
 
 import random
+from types import SimpleNamespace
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -212,7 +213,10 @@ def _to_orm(spec: Spec) -> Firm:
     """A Firm with its products from a spec; search_text and name_search set."""
     firm = Firm(**{k: v for k, v in spec.items() if k not in CHILDREN and k != "products"})
     firm.products = [Product(**p) for p in spec["products"]]
-    firm.search_text = search_text_for(firm)
+    # The children inserted in bulk later are searched too (certificates, brands, stores).
+    firm.search_text = search_text_for(SimpleNamespace(**{
+        **spec, **{key: [SimpleNamespace(**c) for c in spec[key]]
+                   for key in ("products", "certifications", "trademarks", "stores")}}))
     return firm
 
 

@@ -112,10 +112,9 @@ def _insert_batch(specs: list[Spec]) -> None:
         row = {k: spec[k] for k in FIRM_COLUMNS}
         row["name_search"] = _joined_fold((spec["name"], spec["name_en"]))
         # search_text_for reads only these attributes: a namespace spares an ORM object.
-        row["search_text"] = search_text_for(SimpleNamespace(  # type: ignore[arg-type]
-            name=spec["name"], name_en=spec["name_en"], tax_code=spec["tax_code"],
-            products=[SimpleNamespace(name=p["name"], name_en=p["name_en"])
-                      for p in spec["products"]]))
+        row["search_text"] = search_text_for(SimpleNamespace(**{
+            **spec, **{key: [SimpleNamespace(**c) for c in spec.get(key, ())]
+                       for key in ("products", "certifications", "trademarks", "stores")}}))
         row.update(archived=False, version=1, created_at=now, updated_at=now)
         firm_rows.append(row)
     table = Firm.__table__

@@ -126,7 +126,7 @@ def merge_firms(keep: Firm, drop: Firm, choices: Mapping[str, str] | None = None
                 counts[f"{table.name} (gộp)"] = folded
         db.session.expire_all()  # the UPDATEs above bypassed the ORM
         firm_services.update_firm(keep, data, by=by)
-        firm_services._touch(keep, products_changed=True)
+        firm_services._touch(keep)
         pointer = _("[Đã gộp vào %(name)s, MST %(tax)s]", name=keep.name, tax=keep.tax_code)
         drop.description = f"{pointer}\n{drop.description or ''}".strip()
         firm_services.archive_firm(drop, by=by)

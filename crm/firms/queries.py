@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from math import ceil
 from typing import Any
 
+import numpy as np
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, Select, and_, case, false, func, intersect, or_, select
 from sqlalchemy.orm import selectinload
@@ -27,12 +27,11 @@ from crm.models import (
     Product,
 )
 from crm.models.firm import SIZE_CLASSES
+from crm.search.engine import Result
+from crm.search.live import firm_index
+from crm.search.understand import Reading, read_query
 
 SORTS = ("relevance", "name", "province", "size", "updated")
-# Ranking by relevance sorts every match; past this many (40 pages) the deeper pages would
-# cost a sort of tens of thousands of names per request (~300 ms on PostgreSQL). Broad
-# queries show their best RANKED_MAX firms and say so; sorting by name reaches them all.
-RANKED_MAX = 1000
 
 
 @dataclass(frozen=True)
@@ -58,16 +57,16 @@ class FirmFilters:
 
 @dataclass
 class FirmListResult:
-    """One page of the firm list, and the corrected query when typos were forgiven."""
+    """One page of the firm list, how the query was read and what the search engine found."""
 
     page: Pagination
-    corrected: str | None = None
+    reading: Reading | None = None
+    found: Result | None = None  # the engine's answer, for a text search
 
     @property
-    def ranked_only(self) -> int | None:
-        """How many of the matches can be paged through, when not all of them can."""
-        cap = getattr(self.page, "cap", None)
-        return cap if cap is not None and (self.page.total or 0) > cap else None
+    def corrected(self) -> str | None:
+        """The query as the engine corrected it, when a correction was used."""
+        return self.found.corrected if self.found else None
 
 
 @dataclass
@@ -90,7 +89,6 @@ class FirmQuery:
     group_by: list[ColumnElement[Any]] = field(default_factory=list)
     group_rank: Callable[[tuple[Any, ...]], Any] = tuple
     within: list[ColumnElement[Any]] = field(default_factory=list)
-    cap: int | None = None  # only the first `cap` rows are paged (RANKED_MAX)
 
 
 def _hs_range(prefix: str) -> ColumnElement[bool]:
@@ -99,15 +97,9 @@ def _hs_range(prefix: str) -> ColumnElement[bool]:
     return and_(Product.hs_code >= prefix, Product.hs_code < upper)
 
 
-def _filter_conditions(f: FirmFilters, today: date) -> list[ColumnElement[bool]]:
-    conds: list[ColumnElement[bool]] = []
-    if not f.archived:
-        conds.append(Firm.archived == false())  # '= false': indexable, unlike 'IS false'
-    if f.province:
-        conds.append(Firm.province_code == f.province)
-    if f.size:
-        conds.append(Firm.size_class == f.size)
-    # Firm ids from the child tables' covering indexes (migration 0006).
+def _child_sets(f: FirmFilters, today: date) -> list[Select[Any]]:
+    """Firm ids of the product group, valid certificate and market filters, one select each
+    (off the child tables' covering indexes, migration 0006)."""
     child_sets: list[Select[Any]] = []
     if f.hs_prefix:
         child_sets.append(select(Product.firm_id).where(_hs_range(f.hs_prefix)))
@@ -124,6 +116,18 @@ def _filter_conditions(f: FirmFilters, today: date) -> list[ColumnElement[bool]]
             country = FirmMarket.country_code.in_(
                 select(MarketGroupMember.country_code).where(MarketGroupMember.group == f.market))
         child_sets.append(select(FirmMarket.firm_id).where(FirmMarket.kind == "target", country))
+    return child_sets
+
+
+def _filter_conditions(f: FirmFilters, today: date) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
+    if not f.archived:
+        conds.append(Firm.archived == false())  # '= false': indexable, unlike 'IS false'
+    if f.province:
+        conds.append(Firm.province_code == f.province)
+    if f.size:
+        conds.append(Firm.size_class == f.size)
+    child_sets = _child_sets(f, today)
     # IN (subquery) rather than a correlated EXISTS: both databases build the set of firm ids
     # once instead of probing the child table for each of 100k firms. Several sets are
     # intersected first: one IN per set let PostgreSQL walk every firm in name order probing
@@ -149,47 +153,34 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def firm_query(
-    f: FirmFilters, today: date, correction: search.Correction | None = None
-) -> FirmQuery:
-    """How to fetch the firms matching the filters and the search, in the requested order.
-
-    `correction` replaces the query tokens by their accepted spellings (typo fallback).
-    """
-    variants = correction.variants if correction else None
+def firm_query(f: FirmFilters, today: date, tax_prefix: str | None = None) -> FirmQuery:
+    """How to fetch the firms matching the filters (and a tax code, the one text search the
+    database answers itself), in the requested order."""
     where = _filter_conditions(f, today)
-    tokens = search.query_tokens(f.q)
-    tax_prefix = search.tax_code_prefix(f.q)
     dialect = _dialect()
     sort = f.effective_sort
     provinces_rank = _province_ranks()
-    if tax_prefix and variants is None:
-        # The unique tax_code index answers a tax code at once, without scanning names
-        # (a range, because SQLite's LIKE cannot use it).
+    if tax_prefix:
+        # The unique tax_code index answers a tax code at once (a range, because SQLite's
+        # LIKE cannot use it); a 10-digit code finds the firm and its branches.
         where += [Firm.tax_code >= tax_prefix, Firm.tax_code < tax_prefix + "~"]
-    elif tokens:
-        where.append(search.text_condition(variants or [[t] for t in tokens], dialect))
     # Two or more of product group, certificate and market leave an intersection of a few
     # thousand firms: sorting those in one query beats counting and then paging in two.
     few = sum(map(bool, (f.hs_prefix, f.cert, f.market))) >= 2
-    if (tax_prefix and variants is None) or tokens or few:
+    if tax_prefix or few:
         # Archived firms last, when shown. SQLite reads name order off ix_firms_list_name
         # with it; PostgreSQL takes "archived = false" for "NOT archived", not a constant,
         # and walked the archived index to presort by it, so it gets no archived key.
         sqlite = dialect == "sqlite"
         order: list[ColumnElement[Any]] = [Firm.archived] if f.archived or sqlite else []
-        if sort == "relevance":
-            best = correction.words if correction else tokens
-            order.append(search.relevance(best, dialect).desc())
-        elif sort == "province":
+        if sort == "province":
             order.append(case(provinces_rank, value=Firm.province_code,
                               else_=len(provinces_rank)))
         elif sort == "size":
             order.append(case(_SIZE_RANKS, value=Firm.size_class, else_=1))
         elif sort == "updated":
             order += [Firm.updated_at.desc(), Firm.id.desc()]
-        return FirmQuery(where, dialect, scans=True, order=[*order, *_NAME_ORDER],
-                         cap=RANKED_MAX if sort == "relevance" else None)
+        return FirmQuery(where, dialect, scans=True, order=[*order, *_NAME_ORDER])
     within: list[ColumnElement[Any]] = list(_NAME_ORDER)
     if sort == "province":
         return FirmQuery(
@@ -209,17 +200,6 @@ class FirmPagination(Pagination):
     """A page of firms: first the page's ids (see FirmQuery), then those firms."""
 
     _total: int | None = None
-
-    @property
-    def cap(self) -> int | None:
-        """Rows that can be paged through at most (FirmQuery.cap), None for all."""
-        return self._query_args["query"].cap
-
-    @property
-    def pages(self) -> int:
-        """Pages to page through: all the matches, or the first `cap` of them."""
-        shown = min(self.total or 0, self.cap or self.total or 0)
-        return ceil(shown / self.per_page) if shown else 0
 
     def _query_items(self) -> list[Any]:
         fq: FirmQuery = self._query_args["query"]
@@ -292,8 +272,6 @@ def _counted_page(fq: FirmQuery) -> Select[Any]:
 
 
 def _paginate(fq: FirmQuery, page: int, per_page: int) -> Pagination:
-    if fq.cap:
-        page = min(page, ceil(fq.cap / per_page))  # never sort deeper than the cap
     found = FirmPagination(page=page, per_page=per_page, error_out=False, query=fq)
     if found.pages and page > found.pages:
         # A page past the end (an old link, a hand-edited URL): show the last one.
@@ -301,29 +279,72 @@ def _paginate(fq: FirmQuery, page: int, per_page: int) -> Pagination:
     return found
 
 
+def _tax_prefix(reading: Reading, query: str) -> str | None:
+    """The tax code (or its start) a query asks for, in the stored form, or None."""
+    if reading.tax_code:
+        code = reading.tax_code
+        return code if len(code) == 10 else f"{code[:10]}-{code[10:]}"
+    if not reading.hs_codes:
+        return search.tax_code_prefix(query)  # the first digits of a tax code
+    return None
+
+
+class EnginePagination(Pagination):
+    """A page of firms found by the search engine (crm.search.engine)."""
+
+    def _query_items(self) -> list[Any]:
+        args = self._query_args
+        found: Result = args["engine"](self._query_offset, self.per_page)
+        args["found"] = found
+        if not found.ids:
+            return []
+        firms = {f.id: f for f in db.session.scalars(
+            select(Firm).where(Firm.id.in_(found.ids))
+            .options(selectinload(Firm.products), selectinload(Firm.certifications)))}
+        return [firms[i] for i in found.ids if i in firms]
+
+    def _query_count(self) -> int:
+        return self._query_args["found"].total
+
+    @property
+    def found(self) -> Result:
+        """The engine's answer for this page."""
+        return self._query_args["found"]
+
+
+def _engine_page(f: FirmFilters, reading: Reading, page: int, per_page: int,
+                 today: date) -> FirmListResult:
+    index = firm_index()
+    with index.lock:
+        mask = index.base_mask(f.archived, f.province, f.size)
+        sets = _child_sets(f, today)
+        if sets:
+            ids = db.session.scalars(sets[0] if len(sets) == 1 else intersect(*sets))
+            allowed = np.zeros(len(mask), dtype=bool)
+            allowed[index.slots_of(ids)] = True
+            mask &= allowed
+        sort = f.effective_sort
+
+        def run(offset: int, limit: int) -> Result:
+            return index.search(reading, mask, sort, offset, limit)
+
+        found = EnginePagination(page=page, per_page=per_page, error_out=False, engine=run)
+        if found.pages and page > found.pages:
+            # A page past the end (an old link, a hand-edited URL): show the last one.
+            found = EnginePagination(page=found.pages, per_page=per_page, error_out=False,
+                                     engine=run)
+    return FirmListResult(page=found, reading=reading, found=found.found)
+
+
 def firm_page(f: FirmFilters, page: int, per_page: int, today: date) -> FirmListResult:
-    """One page of the firm list; when a search finds nothing, retry forgiving typos."""
-    tokens = search.query_tokens(f.q)
-    if not tokens or search.tax_code_prefix(f.q):
-        return FirmListResult(page=_paginate(firm_query(f, today), page, per_page))
-    vocab = search.vocabulary()
-    found = None
-    if all(vocab.known(t) for t in tokens):  # else the exact search cannot find anything
-        found = _paginate(firm_query(f, today), page, per_page)
-        if found.total:
-            return FirmListResult(page=found)
-    tried: list[list[str]] = []
-    for unknown_only in (True, False):
-        correction = search.typo_variants(tokens, unknown_only)
-        if correction is None or correction.variants in tried:
-            continue
-        tried.append(correction.variants)
-        fixed = _paginate(firm_query(f, today, correction), page, per_page)
-        if fixed.total:
-            return FirmListResult(page=fixed, corrected=correction.text)
-    # Nothing, even forgiving typos; when the exact search was skipped, an empty page.
-    nothing = FirmQuery([false()], _dialect(), scans=True, order=[Firm.id])
-    return FirmListResult(page=found or _paginate(nothing, page, per_page))
+    """One page of the firm list: a text search goes to the search engine, a tax code and
+    the filters alone to the database."""
+    reading = read_query(f.q)
+    tax_prefix = _tax_prefix(reading, f.q)
+    if tax_prefix or reading.empty:
+        return FirmListResult(page=_paginate(firm_query(f, today, tax_prefix), page, per_page),
+                              reading=reading if f.q.strip() else None)
+    return _engine_page(f, reading, page, per_page, today)
 
 
 def scheme_choices() -> list[tuple[str, str, str]]:

@@ -251,13 +251,13 @@ def thousands(number: int) -> str:
     return f"{number:,}".replace(",", "\u202f")
 
 
-def _touch(firm: Firm, products_changed: bool = False) -> None:
-    """Mark the firm changed: its version goes up, so a stale firm edit is refused."""
+def _touch(firm: Firm) -> None:
+    """Mark the firm changed: its version goes up, so a stale firm edit is refused, and its
+    search document follows (products, certificates, brands and stores are searched)."""
     # No autoflush: loading firm.products must not flush a half-made change (and bump the
     # version twice).
     with db.session.no_autoflush:
-        if products_changed:
-            firm.search_text = search_text_for(firm)
+        firm.search_text = search_text_for(firm)
         firm.updated_at = utcnow()
 
 
@@ -514,7 +514,7 @@ def add_product(firm: Firm, data: Mapping[str, Any]) -> Product:
     """Add a product; the firm's search text learns its name."""
     product = Product(firm=firm, **_clean_product(data))
     db.session.add(product)
-    _touch(firm, products_changed=True)
+    _touch(firm)
     db.session.flush()
     return product
 
@@ -523,7 +523,7 @@ def update_product(firm: Firm, product: Product, data: Mapping[str, Any]) -> Pro
     """Change a product."""
     for key, value in _clean_product(data).items():
         setattr(product, key, value)
-    _touch(firm, products_changed=True)
+    _touch(firm)
     db.session.flush()
     return product
 
@@ -534,7 +534,7 @@ def remove_product(firm: Firm, product: Product) -> None:
         if cert.product_id == product.id:
             cert.product = None
     firm.products.remove(product)
-    _touch(firm, products_changed=True)
+    _touch(firm)
     db.session.flush()
 
 

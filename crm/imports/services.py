@@ -690,7 +690,8 @@ def _derived(values: dict[str, Any], products: list[dict[str, Any]]) -> dict[str
     """size_class and search_text by the firm services' own rule, on a plain copy."""
     shim = SimpleNamespace(**{k: values.get(k) for k in (
         "name", "name_en", "tax_code", "employees", "revenue_bn_vnd", "capital_bn_vnd",
-        "sectors")}, products=[SimpleNamespace(**p) for p in products])
+        "sectors", "address", "commune_code", "description")},
+        products=[SimpleNamespace(**p) for p in products])
     firm_services._refresh_derived_now(shim)  # type: ignore[arg-type]
     return {"size_class": shim.size_class, "search_text": shim.search_text}
 

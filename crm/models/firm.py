@@ -17,8 +17,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    func,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
@@ -75,12 +73,7 @@ class Firm(TimestampMixin, db.Model):
         Index("ix_firms_updated_at", "updated_at"),
         Index("ix_firms_list_province", "archived", "province_code", "name_search", "id"),
         Index("ix_firms_list_size", "archived", "size_class", "name_search", "id"),
-        # Text search (crm/search.py: LIKE 'w%' OR LIKE '% w%' per word), one index per
-        # database, each created only there (migrations/env.py skips the other one).
-        # SQLite scans this narrow copy instead of the wide rows.
-        Index("ix_firms_search_cover", "archived", "search_text", "name_search")
-        .ddl_if(dialect="sqlite"),
-        # PostgreSQL: the full-text index ix_firms_search_fts below (it names a column).
+        # Text search needs no index here: crm/search/engine.py indexes search_text itself.
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     tax_code: Mapped[str] = mapped_column(String(14), unique=True)
@@ -149,13 +142,6 @@ class Firm(TimestampMixin, db.Model):
         return sorted(
             (m for m in self.markets if m.kind == "target"), key=lambda m: m.priority or 99
         )
-
-
-# The words of search_text as PostgreSQL full text, unstemmed ('simple'): crm/search.py asks
-# it for word prefixes ('ca':* & 'phe':*). The query must spell the expression the same way
-# for the index to serve it, hence one definition.
-SEARCH_VECTOR = func.to_tsvector(text("'simple'::regconfig"), Firm.__table__.c.search_text)
-Index("ix_firms_search_fts", SEARCH_VECTOR, postgresql_using="gin").ddl_if(dialect="postgresql")
 
 
 class Contact(db.Model):

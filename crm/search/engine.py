@@ -1,0 +1,463 @@
+"""The firm search engine: an in-memory inverted index of the firms' search documents.
+
+Why in memory and not the databases' full-text engines: the same relevance on SQLite (the
+embedded default) and PostgreSQL, typo tolerance and field weights in one place, and facet
+counts for free. Each process keeps one index per app, built from one column
+(Firm.search_text, see crm.search.document) and kept up to date like the ranking index: every
+search first compares (latest change, highest id) with what the index has read, and reads
+the firms changed since, so a saved edit is found by the next request in any worker.
+
+Scoring, for each firm that matches: how many query concepts it matches (all beats some),
+then whether it is in the place asked for, then the strength of the matches (field weight x
+exact / prefix / corrected), words next to each other, and a profile prior (verified,
+products described) before the id. Never the alphabet.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from array import array
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from crm.search import Vocabulary
+from crm.search.document import (
+    DESCRIPTION,
+    EXTRA,
+    FIELDS,
+    HS,
+    NAME,
+    PLACE,
+    PRODUCT,
+    TAX,
+    fields_of,
+)
+from crm.search.understand import Reading, synonym_phrase
+from matching.text import fold_words
+
+# How much a match in each field counts (name > product > the rest).
+WEIGHTS = np.zeros(len(FIELDS), dtype=np.float32)
+WEIGHTS[[NAME, PRODUCT, HS, EXTRA, PLACE, DESCRIPTION, TAX]] = (
+    1.0, 0.85, 0.5, 0.6, 0.5, 0.45, 1.0)
+EXACT, PREFIX, SYNONYM, JOINED, CORRECTED = 1.0, 0.75, 0.9, 0.9, 0.7
+PAIR_FIELDS = (NAME, PRODUCT, PLACE, DESCRIPTION)  # fields whose adjacent words are indexed
+MAX_PREFIX = 40  # words a prefix expands to, the commonest first
+FREQUENT = 5  # a known word is also read as a near spelling whose pair is this much commoner
+SIZE_RANK = {"large": 0, "medium": 1, "small": 2, "micro": 3}
+# Generic words of HS titles that say nothing about the product.
+_TITLE_STOP = frozenset((
+    "a", "an", "and", "or", "of", "the", "in", "for", "to", "with", "not", "other", "others",
+    "whether", "than", "but", "by", "on", "its", "their", "nes", "excluding", "including",
+    "thereof", "be", "been", "put", "up", "such", "as", "parts", "fresh", "chilled", "frozen",
+    "dried", "whole", "cut", "preserved", "prepared", "kind", "kinds", "used"))
+
+
+def _pairs(words: Sequence[str]) -> set[str]:
+    return {a + b for a, b in itertools.pairwise(words)}
+
+
+@dataclass
+class _Columns:
+    """Per-slot attributes of the indexed firms (a slot is one version of a firm)."""
+
+    firm_id: array = field(default_factory=lambda: array("q"))
+    alive: bytearray = field(default_factory=bytearray)
+    archived: bytearray = field(default_factory=bytearray)
+    province: array = field(default_factory=lambda: array("i"))
+    size: array = field(default_factory=lambda: array("b"))
+    legal: list[str] = field(default_factory=list)
+    updated: array = field(default_factory=lambda: array("d"))
+    prior: array = field(default_factory=lambda: array("f"))
+    name_key: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Hit:
+    """Why one firm matched: (field name, query words) per concept it matched."""
+
+    fields: list[tuple[str, str]]
+
+
+@dataclass
+class Result:
+    """Firm ids in order, with counts, facets, what matched, and what the engine did."""
+
+    ids: list[int]
+    total: int
+    full: int  # firms matching every concept and the place
+    hits: dict[int, Hit]
+    terms: set[str]  # folded words that matched, to highlight
+    corrected: str | None
+    ignored: list[str]  # query words no firm has
+    province_counts: list[tuple[int, int]]
+    chapter_counts: list[tuple[str, int]]
+
+
+@dataclass
+class _Concept:
+    label: str  # how the concept reads (corrected where a correction was used)
+    score: np.ndarray  # per slot, 0 when not matched
+    fields: np.ndarray  # per slot, the field of the best match
+    words: set[str]
+    corrected_from: str | None = None
+
+
+class SearchIndex:
+    """Postings per field (word -> slots), pair postings, HS prefixes and a vocabulary."""
+
+    def __init__(self, hs_titles: dict[str, list[str]] | None = None,
+                 commune_province: dict[int, int] | None = None) -> None:
+        self.lock = threading.RLock()
+        self.cols = _Columns()
+        self.slot_of: dict[int, int] = {}
+        self.doc_key: dict[int, int] = {}
+        self.postings: list[dict[str, array]] = [{} for _ in FIELDS]
+        self.pairs: list[dict[str, array]] = [{} for _ in FIELDS]
+        self.hs: dict[str, array] = {}
+        self.vocab = Vocabulary()
+        self.hs_titles = hs_titles or {}
+        self.dead = 0
+        self.mark: Any = None
+
+    # --- writing -----------------------------------------------------------------------
+
+    def add(self, firm_id: int, document: str | None, province: int | None, archived: bool,
+            size: str | None, legal: str | None, updated: float, prior: float,
+            name_key: str) -> None:
+        """Index one firm (a newer version replaces the one indexed)."""
+        key = hash((document, province, archived, size, legal, updated, prior))
+        if self.doc_key.get(firm_id) == key:
+            return
+        self.remove(firm_id)
+        cols = self.cols
+        slot = len(cols.firm_id)
+        cols.firm_id.append(firm_id)
+        cols.alive.append(1)
+        cols.archived.append(1 if archived else 0)
+        cols.province.append(province or 0)
+        cols.size.append(SIZE_RANK.get(size or "", 4))
+        cols.legal.append(legal or "")
+        cols.updated.append(updated)
+        cols.prior.append(prior)
+        cols.name_key.append(name_key)
+        self.slot_of[firm_id] = slot
+        self.doc_key[firm_id] = key
+        texts = fields_of(document)
+        for f, text in enumerate(texts):
+            words = text.split()
+            if f == HS:
+                codes = [w for w in words if w.isdigit()]
+                for prefix in {c[:n] for c in codes for n in (2, 4, 6, 8) if len(c) >= n}:
+                    self.hs.setdefault(prefix, array("i")).append(slot)
+                words = [w for c in codes for w in self._title_words(c)]
+            postings = self.postings[f]
+            for word in set(words):
+                postings.setdefault(word, array("i")).append(slot)
+            if f in PAIR_FIELDS:
+                pairs = self.pairs[f]
+                for pair in _pairs(words):
+                    pairs.setdefault(pair, array("i")).append(slot)
+            if f != TAX:
+                self.vocab.add_text(" ".join(words))
+
+    def _title_words(self, code: str) -> list[str]:
+        return self.hs_titles.get(code[:4], []) + (
+            self.hs_titles.get(code, []) if len(code) > 4 else [])
+
+    def remove(self, firm_id: int) -> None:
+        """Forget a firm (its slot stays in the postings, marked dead)."""
+        slot = self.slot_of.pop(firm_id, None)
+        self.doc_key.pop(firm_id, None)
+        if slot is not None:
+            self.cols.alive[slot] = 0
+            self.dead += 1
+
+    @property
+    def size(self) -> int:
+        """Slots, live and dead."""
+        return len(self.cols.firm_id)
+
+    # --- reading -----------------------------------------------------------------------
+
+    def _slots(self, arr: array | None) -> np.ndarray | None:
+        return np.frombuffer(arr, dtype=np.int32) if arr is not None and len(arr) else None
+
+    def _pair_count(self, a: str, b: str) -> int:
+        key = a + b
+        return sum(len(self.pairs[f].get(key, ())) for f in PAIR_FIELDS)
+
+    def _commoner_pair(self, word: str, fix: str, before: str | None,
+                       after: str | None) -> bool:
+        """`fix` makes a pair with a neighbour far commoner than `word` makes with it."""
+        if before and self._pair_count(before, fix) >= FREQUENT * (
+                self._pair_count(before, word) + 1):
+            return True
+        return bool(after) and self._pair_count(fix, after) >= FREQUENT * (  # type: ignore[arg-type]
+            self._pair_count(word, after) + 1)  # type: ignore[arg-type]
+
+    def _variants(self, word: str, last: bool, before: str | None = None,
+                  after: str | None = None) -> tuple[list[tuple[str, float]], str | None]:
+        """(word, quality) readings of a query word, and its correction when one was used.
+
+        An unknown word is read as its near spellings. A known word is too, but only when a
+        near spelling makes, with a neighbouring query word, a pair far commoner in the
+        registry than the pair as typed ("yếm sào" -> "yến sào", while "chân trắng" stays).
+        """
+        vocab = self.vocab
+        known = word in vocab.counts or word.isdigit()
+        variants: list[tuple[str, float]] = [(word, EXACT)]
+        if len(word) >= 2 and not word.isdigit() and (last or not known):
+            variants += [(w, PREFIX) for w in vocab.prefixed(word, MAX_PREFIX) if w != word]
+        if word.isdigit():
+            return variants, None
+        fixes = vocab.corrections(word)
+        if known:
+            fixes = [w for w in fixes if self._commoner_pair(word, w, before, after)]
+        variants += [(w, CORRECTED) for w in fixes]
+        prefixed = any(q == PREFIX for _w, q in variants)
+        return variants, (fixes[0] if fixes and not prefixed else None)
+
+    def _word_fields(self, variants: Iterable[tuple[str, float]], n: int) -> np.ndarray:
+        """fields x slots: the best quality of any reading of the word in each field."""
+        out = np.zeros((len(FIELDS), n), dtype=np.float32)
+        for word, quality in variants:
+            for f in range(len(FIELDS)):
+                slots = self._slots(self.postings[f].get(word))
+                if slots is not None:
+                    row = out[f]
+                    row[slots] = np.maximum(row[slots], quality)
+        return out
+
+    def _joined(self, word: str, n: int) -> np.ndarray | None:
+        """fields x slots for a word typed joined ("daklak"): the pair "dak lak" indexed."""
+        found = False
+        out = np.zeros((len(FIELDS), n), dtype=np.float32)
+        for f in PAIR_FIELDS:
+            slots = self._slots(self.pairs[f].get(word))
+            if slots is not None:
+                out[f, slots] = JOINED
+                found = True
+        return out if found else None
+
+    def _phrase(self, words: tuple[str, ...], quality: float, n: int, last: bool,
+                before: str | None = None,
+                after: str | None = None) -> tuple[np.ndarray, set[str], str | None]:
+        """fields x slots for a phrase: every word in the same field (a single word: its
+        readings); the words it may match, and its likely correction."""
+        acc: np.ndarray | None = None
+        terms: set[str] = set()
+        fixed: list[str] = []
+        for i, word in enumerate(words):
+            variants, correction = self._variants(
+                word, last and i == len(words) - 1,
+                words[i - 1] if i else before, words[i + 1] if i + 1 < len(words) else after)
+            fixed.append(correction or word)
+            grid = self._word_fields(variants, n)
+            if word not in self.vocab.counts and len(words) == 1:
+                joined = self._joined(word, n)
+                if joined is not None:
+                    grid = np.maximum(grid, joined)
+                    terms.update(self._split(word))
+            terms.update(w for w, _q in variants)
+            acc = grid if acc is None else np.minimum(acc, grid)
+        assert acc is not None
+        acc *= quality
+        corrected = " ".join(fixed) if fixed != list(words) else None
+        return acc, terms, corrected
+
+    def _split(self, word: str) -> list[str]:
+        """The two known words a joined word is made of ("daklak" -> dak, lak)."""
+        counts = self.vocab.counts
+        for i in range(2, len(word) - 1):
+            if word[:i] in counts and word[i:] in counts:
+                return [word[:i], word[i:]]
+        return []
+
+    def _concept(self, words: tuple[str, ...], alternatives: list[tuple[str, ...]], n: int,
+                 last: bool, before: str | None, after: str | None) -> _Concept:
+        grid, terms, corrected = self._phrase(words, EXACT, n, last, before, after)
+        alts = list(alternatives)
+        if corrected:
+            alts += synonym_phrase(tuple(corrected.split()))
+        for alt in alts:
+            g, t, _c = self._phrase(alt, SYNONYM, n, False)
+            grid = np.maximum(grid, g)
+            terms |= t
+        weighted = grid * WEIGHTS[:, None]
+        best = weighted.argmax(axis=0)
+        score = weighted[best, np.arange(n)]
+        return _Concept(corrected or " ".join(words), score, best, terms,
+                        corrected_from=" ".join(words) if corrected else None)
+
+    def search(self, reading: Reading, mask: np.ndarray | None, sort: str = "relevance",
+               offset: int = 0, limit: int = 20) -> Result:
+        """Firms matching `reading` among the slots `mask` allows, in `sort` order."""
+        with self.lock:
+            return self._search(reading, mask, sort, offset, limit)
+
+    def base_mask(self, archived: bool, province: int | None, size: str | None) -> np.ndarray:
+        """Live slots passing the simple filters (archived, province, size class)."""
+        cols = self.cols
+        mask = np.frombuffer(cols.alive, dtype=np.uint8).astype(bool)
+        if not archived:
+            mask &= np.frombuffer(cols.archived, dtype=np.uint8) == 0
+        if province:
+            mask &= np.frombuffer(cols.province, dtype=np.int32) == province
+        if size:
+            mask &= np.frombuffer(cols.size, dtype=np.int8) == SIZE_RANK.get(size, 4)
+        return mask
+
+    def slots_of(self, firm_ids: Iterable[int]) -> np.ndarray:
+        """Live slots of the given firms."""
+        get = self.slot_of.get
+        return np.fromiter((s for s in map(get, firm_ids) if s is not None), dtype=np.int64)
+
+    def _search(self, reading: Reading, mask: np.ndarray | None, sort: str, offset: int,
+                limit: int) -> Result:
+        n = self.size
+        cols = self.cols
+        allowed = mask if mask is not None else self.base_mask(False, None, None)
+        concepts: list[_Concept] = []
+        ignored: list[str] = []
+        phrases = reading.phrases
+        for i, phrase in enumerate(phrases):
+            concept = self._concept(phrase.words, phrase.alternatives, n,
+                                    last=i == len(phrases) - 1,
+                                    before=phrases[i - 1].words[-1] if i else None,
+                                    after=phrases[i + 1].words[0] if i + 1 < len(phrases)
+                                    else None)
+            if not (concept.score > 0).any():
+                ignored.append(" ".join(phrase.words))  # no firm at all has it: skip it
+                continue
+            concepts.append(concept)
+        for code in reading.hs_codes:
+            score = np.zeros(n, dtype=np.float32)
+            slots = self._slots(self.hs.get(code))
+            if slots is not None:
+                score[slots] = WEIGHTS[PRODUCT]
+            concepts.append(_Concept(f"HS {code}", score, np.full(n, HS), {code}))
+        place = np.zeros(n, dtype=bool)
+        place_words: set[str] = set()
+        if reading.places:
+            provinces = np.frombuffer(cols.province, dtype=np.int32)
+            place |= np.isin(provinces, [code for code, _w in reading.places])
+            for _code, typed in reading.places:
+                words = tuple(typed.split())
+                grid, terms, _c = self._phrase(words, EXACT, n, False)
+                place |= grid[[NAME, PLACE]].max(axis=0) > 0
+                place_words |= terms
+        required = len(concepts)
+        matched = np.zeros(n, dtype=np.int32)
+        strength = np.zeros(n, dtype=np.float32)
+        for c in concepts:
+            matched += c.score > 0
+            strength += c.score
+        if required:
+            need = required if required <= 2 else required - 1
+            candidates = allowed & (matched >= need)
+        else:
+            candidates = allowed & place
+        if not reading.places:
+            full_mask = candidates & (matched == required)
+        else:
+            full_mask = candidates & (matched == required) & place
+        found = np.flatnonzero(candidates)
+        total = len(found)
+
+        # Facets over the matches before the page is cut.
+        provinces = np.frombuffer(cols.province, dtype=np.int32)
+        counts = np.bincount(provinces[found], minlength=1) if total else np.zeros(1)
+        province_counts = sorted(((int(c), int(k)) for c, k in enumerate(counts) if k and c),
+                                 key=lambda ck: -ck[1])
+        chapter_counts = []
+        if total:
+            for code, arr in self.hs.items():
+                if len(code) == 2:
+                    k = int(candidates[np.frombuffer(arr, dtype=np.int32)].sum())
+                    if k:
+                        chapter_counts.append((code, k))
+            chapter_counts.sort(key=lambda ck: -ck[1])
+
+        order = self._order(found, sort, matched, place, strength, required, concepts, reading)
+        page = order[offset:offset + limit]
+        ids = [int(cols.firm_id[s]) for s in page]
+        hits: dict[int, Hit] = {}
+        for s in page:
+            fields = [(FIELDS[int(c.fields[s])], c.label) for c in concepts if c.score[s] > 0]
+            if place[s]:
+                fields.append(("place", ", ".join(t for _c, t in reading.places)))
+            hits[int(cols.firm_id[s])] = Hit(fields)
+        terms = set(place_words)
+        for c in concepts:
+            terms |= c.words
+        corrections = [c for c in concepts if c.corrected_from]
+        corrected = None
+        if corrections:
+            labels = {c.corrected_from: c.label for c in corrections}
+            corrected = " ".join(labels.get(" ".join(p.words), " ".join(p.words))
+                                 for p in reading.phrases)
+        return Result(ids, total, int(full_mask.sum()), hits, terms, corrected, ignored,
+                      province_counts, chapter_counts[:12])
+
+    def _order(self, found: np.ndarray, sort: str, matched: np.ndarray, place: np.ndarray,
+               strength: np.ndarray, required: int, concepts: list[_Concept],
+               reading: Reading) -> np.ndarray:
+        cols = self.cols
+        if not len(found):
+            return found
+        archived = np.frombuffer(cols.archived, dtype=np.uint8)[found]
+        if sort == "name":
+            keys = [cols.name_key[s] for s in found.tolist()]
+            idx = sorted(range(len(found)), key=lambda i: (archived[i], keys[i]))
+            return found[np.array(idx, dtype=np.int64)]
+        if sort == "province":
+            prov = np.frombuffer(cols.province, dtype=np.int32)[found]
+            names = [cols.name_key[s] for s in found.tolist()]
+            from crm.display import provinces as province_list
+            rank = {code: i for i, (code, _n) in enumerate(province_list())}
+            idx = sorted(range(len(found)),
+                         key=lambda i: (archived[i], rank.get(int(prov[i]), 99), names[i]))
+            return found[np.array(idx, dtype=np.int64)]
+        if sort == "size":
+            size = np.frombuffer(cols.size, dtype=np.int8)[found]
+            names = [cols.name_key[s] for s in found.tolist()]
+            idx = sorted(range(len(found)), key=lambda i: (archived[i], size[i], names[i]))
+            return found[np.array(idx, dtype=np.int64)]
+        if sort == "updated":
+            updated = np.frombuffer(cols.updated, dtype=np.float64)[found]
+            return found[np.lexsort((-found, -updated, archived))]
+        # Relevance.
+        proximity = np.zeros(len(found), dtype=np.float32)
+        typed = [w for p in reading.phrases for w in p.words]
+        for pair in _pairs(typed) | _pairs([w for c in concepts for w in c.label.split()]):
+            hit = np.zeros(self.size, dtype=bool)
+            for f in PAIR_FIELDS:
+                slots = self._slots(self.pairs[f].get(pair))
+                if slots is not None:
+                    hit[slots] = True
+            proximity += hit[found]
+        k = max(required, 1)
+        prior = np.frombuffer(cols.prior, dtype=np.float32)[found]
+        legal_bonus = np.zeros(len(found), dtype=np.float32)
+        if reading.legal_kinds:
+            legal_bonus = np.array([cols.legal[s] in reading.legal_kinds
+                                    for s in found.tolist()], dtype=np.float32)
+        relevance = (0.7 * strength[found] / k + 0.1 * np.minimum(proximity, 2)
+                     + 0.05 * legal_bonus + 0.05 * prior)
+        tier = 2 * matched[found] + place[found]
+        return found[np.lexsort((found, -relevance, -tier, archived))]
+
+
+def hs_title_words(rows: Iterable[tuple[str, str | None, str | None]]) -> dict[str, list[str]]:
+    """HS code -> distinct folded words of its English and Vietnamese titles (4 and 6 digits)."""
+    out: dict[str, list[str]] = {}
+    for code, en, vi in rows:
+        if len(code) in (4, 6):
+            words = fold_words(f"{en or ''} {vi or ''}").split()
+            out[code] = list(dict.fromkeys(w for w in words if w not in _TITLE_STOP
+                                           and not w.isdigit() and len(w) > 1))
+    return out

@@ -1,0 +1,103 @@
+"""One search index per app, brought up to date with the database before each search.
+
+Freshness: the index remembers (latest Firm.updated_at, highest Firm.id) it has read. Each
+search reads both (one query, off two indexes); when either moved, the firms changed since
+are re-read, including those whose change carries a timestamp up to SLACK seconds older than
+the mark (a transaction that committed after a later one), so a saved edit, an import or a
+merge is found by the next request in every worker. Re-reading an unchanged firm costs a
+hash comparison. When too many slots hold replaced versions, the index is rebuilt.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, or_, select
+
+from crm.display import _hs_table
+from crm.extensions import db
+from crm.memory import settle_long_lived
+from crm.models import Firm
+from crm.search.engine import SearchIndex, hs_title_words
+
+KEY = "crm_search_index"
+SLACK = timedelta(seconds=5)
+REBUILD_DEAD = 0.3  # rebuild when this share of slots hold replaced versions
+
+
+def _columns() -> tuple[Any, ...]:
+    return (Firm.id, Firm.search_text, Firm.province_code, Firm.archived, Firm.size_class,
+            Firm.legal_form, Firm.updated_at, Firm.verification_status, Firm.name_search)
+
+
+def _mark() -> tuple[Any, int]:
+    last_change, last_id = db.session.execute(select(
+        select(func.max(Firm.updated_at)).scalar_subquery(),
+        select(func.max(Firm.id)).scalar_subquery())).one()
+    return last_change, last_id or 0
+
+
+def _prior(document: str | None, status: str | None) -> float:
+    """A profile prior for ties: verified firms and firms with described products first."""
+    lines = (document or "").split("\n")
+    products = len(lines[1].split()) if len(lines) > 1 else 0
+    described = len(lines[5].split()) if len(lines) > 5 else 0
+    return (0.5 * (status == "verified") + 0.3 * min(products, 12) / 12
+            + 0.2 * min(described, 30) / 30)
+
+
+def _add_rows(index: SearchIndex, rows: Any) -> None:
+    for fid, doc, province, archived, size, legal, updated, status, name_key in rows:
+        stamp = updated.timestamp() if updated is not None else 0.0
+        index.add(fid, doc, province, bool(archived), size, legal, stamp,
+                  _prior(doc, status), name_key or "")
+
+
+def _build(mark: tuple[Any, int]) -> SearchIndex:
+    titles = hs_title_words((code, en, vi) for code, (_p, en, vi) in _hs_table().items())
+    index = SearchIndex(hs_titles=titles)
+    stmt = select(*_columns()).order_by(Firm.id).execution_options(yield_per=5000)
+    _add_rows(index, db.session.execute(stmt))
+    index.mark = mark
+    return index
+
+
+def firm_index() -> SearchIndex:
+    """This app's search index, up to date with the database."""
+    exts = current_app.extensions
+    index: SearchIndex | None = exts.get(KEY)
+    mark = _mark()
+    if index is not None and index.mark == mark:
+        return index
+    if index is None or mark[1] < index.mark[1]:
+        # First use, or firms were deleted (the highest id went down): read them all.
+        index = _build(mark)
+        exts[KEY] = index
+        settle_long_lived()
+        return index
+    with index.lock:
+        if index.mark == mark:
+            return index
+        last_change, last_id = index.mark
+        cond = Firm.id > last_id
+        if last_change is not None:
+            cond = or_(cond, Firm.updated_at >= last_change - SLACK)
+        _add_rows(index, db.session.execute(select(*_columns()).where(cond)))
+        index.mark = mark
+        rebuild = index.dead > max(REBUILD_DEAD * index.size, 5000)
+    if rebuild:
+        started = time.monotonic()
+        fresh = _build(mark)
+        exts[KEY] = fresh
+        settle_long_lived()
+        current_app.logger.info("search index rebuilt in %.1f s", time.monotonic() - started)
+        return fresh
+    return index
+
+
+def reset() -> None:
+    """Forget this app's index (tests that swap databases; `crm refdata`)."""
+    current_app.extensions.pop(KEY, None)
