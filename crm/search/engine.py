@@ -44,6 +44,7 @@ WEIGHTS = np.zeros(len(FIELDS), dtype=np.float32)
 WEIGHTS[[NAME, PRODUCT, HS, EXTRA, PLACE, DESCRIPTION, TAX]] = (
     1.0, 0.85, 0.5, 0.6, 0.5, 0.45, 1.0)
 EXACT, PREFIX, SYNONYM, JOINED, CORRECTED = 1.0, 0.75, 0.9, 0.9, 0.7
+EVIDENCE = 0.25  # share counted of the matches in fields other than the best one
 PAIR_FIELDS = (NAME, PRODUCT, PLACE, DESCRIPTION)  # fields whose adjacent words are indexed
 MAX_PREFIX = 40  # words a prefix expands to, the commonest first
 FREQUENT = 5  # a known word is also read as a near spelling whose pair is this much commoner
@@ -192,27 +193,29 @@ class SearchIndex:
 
     def _commoner_pair(self, word: str, fix: str, before: str | None,
                        after: str | None) -> bool:
-        """`fix` makes a pair with a neighbour far commoner than `word` makes with it."""
-        if before and self._pair_count(before, fix) >= FREQUENT * (
-                self._pair_count(before, word) + 1):
-            return True
-        return bool(after) and self._pair_count(fix, after) >= FREQUENT * (  # type: ignore[arg-type]
-            self._pair_count(word, after) + 1)  # type: ignore[arg-type]
+        """`fix` makes with a neighbour a pair the registry holds, `word` one it never does."""
+        for pair, typed in (((before, fix), (before, word)), ((fix, after), (word, after))):
+            if pair[0] and pair[1] and self._pair_count(*typed) == 0 \
+                    and self._pair_count(*pair) >= FREQUENT:
+                return True
+        return False
 
     def _variants(self, word: str, last: bool, before: str | None = None,
-                  after: str | None = None) -> tuple[list[tuple[str, float]], str | None]:
+                  after: str | None = None,
+                  correct: bool = True) -> tuple[list[tuple[str, float]], str | None]:
         """(word, quality) readings of a query word, and its correction when one was used.
 
-        An unknown word is read as its near spellings. A known word is too, but only when a
-        near spelling makes, with a neighbouring query word, a pair far commoner in the
-        registry than the pair as typed ("yếm sào" -> "yến sào", while "chân trắng" stays).
+        An unknown word is read as its near spellings. A known word is too, but only when
+        the pair it makes with a neighbouring query word is nowhere in the registry while a
+        near spelling makes a common one ("yếm sào" -> "yến sào"; "chân trắng" stays).
+        Synonyms (`correct` False) are spelled right: they are not corrected.
         """
         vocab = self.vocab
         known = word in vocab.counts or word.isdigit()
         variants: list[tuple[str, float]] = [(word, EXACT)]
         if len(word) >= 2 and not word.isdigit() and (last or not known):
             variants += [(w, PREFIX) for w in vocab.prefixed(word, MAX_PREFIX) if w != word]
-        if word.isdigit():
+        if word.isdigit() or not correct:
             return variants, None
         fixes = vocab.corrections(word)
         if known:
@@ -244,8 +247,8 @@ class SearchIndex:
         return out if found else None
 
     def _phrase(self, words: tuple[str, ...], quality: float, n: int, last: bool,
-                before: str | None = None,
-                after: str | None = None) -> tuple[np.ndarray, set[str], str | None]:
+                before: str | None = None, after: str | None = None,
+                correct: bool = True) -> tuple[np.ndarray, set[str], str | None]:
         """fields x slots for a phrase: every word in the same field (a single word: its
         readings); the words it may match, and its likely correction."""
         acc: np.ndarray | None = None
@@ -254,7 +257,8 @@ class SearchIndex:
         for i, word in enumerate(words):
             variants, correction = self._variants(
                 word, last and i == len(words) - 1,
-                words[i - 1] if i else before, words[i + 1] if i + 1 < len(words) else after)
+                words[i - 1] if i else before, words[i + 1] if i + 1 < len(words) else after,
+                correct)
             fixed.append(correction or word)
             grid = self._word_fields(variants, n)
             if word not in self.vocab.counts and len(words) == 1:
@@ -284,12 +288,15 @@ class SearchIndex:
         if corrected:
             alts += synonym_phrase(tuple(corrected.split()))
         for alt in alts:
-            g, t, _c = self._phrase(alt, SYNONYM, n, False)
+            g, t, _c = self._phrase(alt, SYNONYM, n, False, correct=False)
             grid = np.maximum(grid, g)
             terms |= t
         weighted = grid * WEIGHTS[:, None]
         best = weighted.argmax(axis=0)
-        score = weighted[best, np.arange(n)]
+        top = weighted[best, np.arange(n)]
+        # More fields saying the same (product name, its HS title, the description) is more
+        # evidence: coffee growers before a honey whose product names coffee blossoms.
+        score = top + EVIDENCE * (weighted.sum(axis=0) - top)
         return _Concept(corrected or " ".join(words), score, best, terms,
                         corrected_from=" ".join(words) if corrected else None)
 
@@ -347,7 +354,7 @@ class SearchIndex:
             place |= np.isin(provinces, [code for code, _w in reading.places])
             for _code, typed in reading.places:
                 words = tuple(typed.split())
-                grid, terms, _c = self._phrase(words, EXACT, n, False)
+                grid, terms, _c = self._phrase(words, EXACT, n, False, correct=False)
                 place |= grid[[NAME, PLACE]].max(axis=0) > 0
                 place_words |= terms
         required = len(concepts)
@@ -447,7 +454,7 @@ class SearchIndex:
             legal_bonus = np.array([cols.legal[s] in reading.legal_kinds
                                     for s in found.tolist()], dtype=np.float32)
         relevance = (0.7 * strength[found] / k + 0.1 * np.minimum(proximity, 2)
-                     + 0.05 * legal_bonus + 0.05 * prior)
+                     + 0.15 * legal_bonus + 0.05 * prior)
         tier = 2 * matched[found] + place[found]
         return found[np.lexsort((found, -relevance, -tier, archived))]
 
