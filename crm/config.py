@@ -11,15 +11,17 @@ INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 DEFAULT_SECRET = "dev-only-change-me"  # nosec B105  # refused when CRM_ENV=production
 
 
-def _database_url() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        return f"sqlite:///{INSTANCE_DIR / 'crm.db'}"
-    # Heroku-style URLs and bare postgresql:// should use psycopg 3.
+def sqlalchemy_url(url: str) -> str:
+    """A database URL for SQLAlchemy: Heroku-style and bare postgresql:// use psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    return sqlalchemy_url(url) if url else f"sqlite:///{INSTANCE_DIR / 'crm.db'}"
 
 
 class Config:

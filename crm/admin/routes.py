@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from crm import audit
+from crm import audit, paging
 from crm.admin import bp, queries, services
 from crm.admin.forms import (
     AuditFilterForm,
@@ -46,7 +46,7 @@ def audit_log() -> ResponseReturnValue:
     """Who did what, when, from where; firm events with their field-level changes."""
     form = AuditFilterForm(request.args).setup()
     filters = _filters(form)
-    page = db.paginate(queries.audit_events(filters), per_page=PER_PAGE, error_out=False)
+    page = paging.paginate(queries.audit_events(filters), per_page=PER_PAGE)
     return render_template("admin/audit.html", form=form, page=page, filters=filters,
                            changes=queries.firm_changes_for(page.items),
                            actions=audit.ACTIONS, target_types=audit.TARGET_TYPES)
@@ -58,7 +58,7 @@ def users() -> ResponseReturnValue:
     """Every account, with role, firm, status and second factor."""
     form = UserFilterForm(request.args).setup()
     filters = _filters(form)
-    page = db.paginate(queries.users(filters), per_page=PER_PAGE, error_out=False)
+    page = paging.paginate(queries.users(filters), per_page=PER_PAGE)
     return render_template("admin/users.html", form=form, page=page, filters=filters)
 
 

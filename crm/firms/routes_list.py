@@ -7,11 +7,10 @@ from datetime import date
 from flask import current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
+from crm import paging
 from crm.auth.policy import READ_ROLES, roles_required
 from crm.firms import bp, queries
 from crm.firms.forms_search import FirmSearchForm
-
-MAX_PAGE = 1_000_000  # keeps a hand-typed huge page number inside SQL integers
 
 
 @bp.route("/")
@@ -19,8 +18,7 @@ MAX_PAGE = 1_000_000  # keeps a hand-typed huge page number inside SQL integers
 def index() -> ResponseReturnValue:
     """Search and filter the firm registry, one page at a time."""
     form = FirmSearchForm.from_args(request.args)
-    # Garbage -> first page; past the end -> last page (queries.firm_page).
-    page_no = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+    page_no = paging.page_number()  # past the end -> last page (queries.firm_page)
     today = date.today()
     result = queries.firm_page(form.filters(), page_no, current_app.config["FIRMS_PER_PAGE"],
                                today)

@@ -11,7 +11,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from crm import display
+from crm import display, paging
 from crm.auth.policy import READ_ROLES, WRITE_ROLES, firm_or_404, roles_required
 from crm.errors import UserError
 from crm.extensions import db
@@ -68,7 +68,7 @@ def _prefill_firm(form: FlaskForm) -> Firm | None:
 @roles_required(READ_ROLES)
 def index() -> ResponseReturnValue:
     """The latest support interactions, all firms."""
-    page = db.paginate(queries.recent_interactions(), per_page=50)
+    page = paging.paginate(queries.recent_interactions(), per_page=50)
     return render_template("interactions/index.html", page=page)
 
 

@@ -10,7 +10,15 @@ from sqlalchemy.orm import selectinload
 
 from crm import search
 from crm.extensions import db
-from crm.models import Contact, Firm, Opportunity, Programme, ShortlistEntry, User
+from crm.models import (
+    Contact,
+    Firm,
+    Opportunity,
+    Programme,
+    ShortlistEntry,
+    ShortlistEvent,
+    User,
+)
 from crm.models.opportunity import SHORTLIST_STATUSES
 from matching.text import fold_words
 
@@ -107,6 +115,19 @@ def export_rows(opp: Opportunity) -> Iterator[tuple[ShortlistEntry, Firm, Contac
             .execution_options(yield_per=1000))
     for row in db.session.execute(stmt):
         yield row[0], row[1], row[2], row[3]
+
+
+def status_notes(opp: Opportunity, statuses: tuple[str, ...] = ("passed_over", "declined")
+                 ) -> dict[tuple[int, str], str]:
+    """(entry id, status) -> the note of the entry's latest move to that status: why a firm
+    was passed over, what it said when it declined."""
+    rows = db.session.execute(
+        select(ShortlistEvent.entry_id, ShortlistEvent.to_status, ShortlistEvent.note)
+        .join(ShortlistEntry, ShortlistEvent.entry_id == ShortlistEntry.id)
+        .where(ShortlistEntry.opportunity_id == opp.id, ShortlistEvent.to_status.in_(statuses),
+               ShortlistEvent.note.is_not(None), ShortlistEvent.note != "")
+        .order_by(ShortlistEvent.id))
+    return {(entry_id, status): note for entry_id, status, note in rows}  # the latest wins
 
 
 __all__ = ["BOARD_COLUMNS", "SHORTLIST_STATUSES"]

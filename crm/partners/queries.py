@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, and_, select
 
 from crm import search
@@ -39,11 +38,6 @@ def partner_select(f: PartnerFilters) -> Select[tuple[Partner]]:
     if tokens:
         stmt = stmt.where(and_(*(search.word_prefix(Partner.name_search, t) for t in tokens)))
     return stmt.order_by(Partner.name_search, Partner.id)
-
-
-def partner_page(f: PartnerFilters, page: int, per_page: int = 25) -> Pagination:
-    """One page of the partner list."""
-    return db.paginate(partner_select(f), page=page, per_page=per_page, error_out=False)
 
 
 def partner_countries() -> list[str]:

@@ -8,12 +8,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
+from crm import paging
 from crm.auth.policy import READ_ROLES, WRITE_ROLES, roles_required
 from crm.errors import UserError
 from crm.extensions import db
 from crm.models import Partner
 from crm.partners import bp, queries, services
 from crm.partners.forms import ArchiveForm, PartnerFilterForm, PartnerForm, kind_choices
+
+PER_PAGE = 25
 
 
 def _country_choices(blank: str | None = None, codes: list[str] | None = None) -> list:
@@ -41,7 +44,7 @@ def index() -> ResponseReturnValue:
     filters = queries.PartnerFilters(
         q=form.q.data or "", country=form.country.data or None, kind=form.kind.data or None,
         diaspora=bool(form.diaspora.data), archived=bool(form.archived.data))
-    page = queries.partner_page(filters, request.args.get("page", 1, type=int))
+    page = paging.paginate(queries.partner_select(filters), per_page=PER_PAGE)
     args = {k: v for k, v in request.args.items() if v and k != "page"}
     return render_template("partners/list.html", form=form, page=page, args=args)
 

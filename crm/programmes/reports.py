@@ -1,26 +1,21 @@
 """The annual programme report and the activity-proposal form (annex 2 of seed 001).
 
-Both are built once as plain rows, then rendered as a printable page or as .xlsx. Workbooks
-are written in openpyxl's write_only mode, streaming rows: thousands of activities fit in
-little memory and time.
+Both are built once as plain rows, then rendered as a printable page or as .xlsx (written by
+crm.spreadsheets, streaming rows: thousands of activities fit in little memory and time).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from io import BytesIO
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
 
-from crm import display, kpi
+from crm import display, kpi, spreadsheets
 from crm.extensions import db
 from crm.interactions.labels import support_label
 from crm.models import Interaction, Outcome, Programme
@@ -169,56 +164,28 @@ def kpi_row(r: ReportKpi) -> list[Any]:
             _number(r.period_actual), round(pct, 1) if pct is not None else None]
 
 
-def _header(ws: Any, names: Iterable[str]) -> list[WriteOnlyCell]:
-    cells = []
-    for name in names:
-        cell = WriteOnlyCell(ws, value=name)
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        cells.append(cell)
-    return cells
-
-
-def _to_bytes(wb: Workbook) -> bytes:
-    out = BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
 def annual_report_xlsx(programme: Programme, year: int) -> bytes:
     """The annual report workbook: KPIs, activities, outcomes, before/after."""
-    wb = Workbook(write_only=True)
-    info = wb.create_sheet(_("Báo cáo"))
-    info.append([_("BÁO CÁO KẾT QUẢ THỰC HIỆN CHƯƠNG TRÌNH NĂM %(y)d", y=year)])
-    info.append([_("Chương trình"), programme.name])
-    info.append([_("Mã chương trình"), programme.code])
-    info.append([_("Giai đoạn"), f"{programme.start_year}-{programme.end_year}"])
-    info.append([_("Ngày lập"), date.today()])
-    info.append([_("Ghi chú"), _("Mọi chỉ tiêu được tính từ dữ liệu ghi nhận trong hệ thống, "
-                                 "không nhập tay; định nghĩa ở cột «Định nghĩa».")])
-
-    ws = wb.create_sheet(_("Chỉ tiêu"))
-    ws.column_dimensions["B"].width = 45
-    ws.column_dimensions["C"].width = 70
-    ws.append(_header(ws, kpi_headings(year)))
-    for r in report_kpis(programme, year):
-        ws.append(kpi_row(r))
-
-    ws = wb.create_sheet(_("Hoạt động"))
-    ws.append(_header(ws, activity_headings()))
-    for it in activities(programme, year):
-        ws.append(activity_row(it))
-
-    ws = wb.create_sheet(_("Kết quả"))
-    ws.append(_header(ws, outcome_headings()))
-    for o in outcomes(programme, year):
-        ws.append(outcome_row(o))
-
-    ws = wb.create_sheet(_("Trước-sau hỗ trợ"))
-    ws.append(_header(ws, before_after_headings()))
-    for row in before_after_rows(programme):
-        ws.append(row)
-    return _to_bytes(wb)
+    wb = spreadsheets.workbook()
+    spreadsheets.add_rows(wb, _("Báo cáo"), [
+        [_("BÁO CÁO KẾT QUẢ THỰC HIỆN CHƯƠNG TRÌNH NĂM %(y)d", y=year)],
+        [_("Chương trình"), programme.name],
+        [_("Mã chương trình"), programme.code],
+        [_("Giai đoạn"), f"{programme.start_year}-{programme.end_year}"],
+        [_("Ngày lập"), spreadsheets.local_time().date()],
+        [_("Ghi chú"), _("Mọi chỉ tiêu được tính từ dữ liệu ghi nhận trong hệ thống, "
+                         "không nhập tay; định nghĩa ở cột «Định nghĩa».")],
+    ])
+    spreadsheets.add_table(wb, _("Chỉ tiêu"), kpi_headings(year),
+                           (kpi_row(r) for r in report_kpis(programme, year)),
+                           widths=[None, 45, 70])
+    spreadsheets.add_table(wb, _("Hoạt động"), activity_headings(),
+                           (activity_row(it) for it in activities(programme, year)))
+    spreadsheets.add_table(wb, _("Kết quả"), outcome_headings(),
+                           (outcome_row(o) for o in outcomes(programme, year)))
+    spreadsheets.add_table(wb, _("Trước-sau hỗ trợ"), before_after_headings(),
+                           before_after_rows(programme))
+    return spreadsheets.xlsx_bytes(wb)
 
 
 def before_after_headings() -> list[str]:
@@ -361,19 +328,18 @@ def proposal_headings() -> list[str]:
 
 def proposal_xlsx(programme: Programme, p: Proposal) -> bytes:
     """The proposal form as a workbook: intro lines, then one row per activity."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("Đề xuất"))
-    for col, width in zip("ABCDEFGHIJK", (5, 35, 35, 45, 45, 18, 25, 30, 30, 40, 45),
-                          strict=True):
-        ws.column_dimensions[col].width = width
-    ws.append(_header(ws, proposal_headings()))
-    for n, (activity, fields) in enumerate(p.items, start=1):
-        ws.append([n, activity.name, *[text for _label, text in fields]])
-    info = wb.create_sheet(_("Thông tin"))
-    info.append([_("V/v đề xuất nhiệm vụ, hoạt động năm %(y)d", y=p.year)])
-    info.append([_("Kính gửi: Sở Công Thương")])
-    info.append([_("%(unit)s đề xuất thực hiện %(n)d nhiệm vụ, hoạt động trong năm %(y)d, với "
-                   "tổng kinh phí thực hiện %(total)s triệu đồng.",
-                   unit=p.lead_unit, n=len(p.items), y=p.year, total=p.total_million_vnd)])
-    info.append([_("Chương trình"), programme.name])
-    return _to_bytes(wb)
+    wb = spreadsheets.workbook()
+    spreadsheets.add_table(
+        wb, _("Đề xuất"), proposal_headings(),
+        ([n, activity.name, *[text for _label, text in fields]]
+         for n, (activity, fields) in enumerate(p.items, start=1)),
+        widths=(5, 35, 35, 45, 45, 18, 25, 30, 30, 40, 45))
+    spreadsheets.add_rows(wb, _("Thông tin"), [
+        [_("V/v đề xuất nhiệm vụ, hoạt động năm %(y)d", y=p.year)],
+        [_("Kính gửi: Sở Công Thương")],
+        [_("%(unit)s đề xuất thực hiện %(n)d nhiệm vụ, hoạt động trong năm %(y)d, với "
+           "tổng kinh phí thực hiện %(total)s triệu đồng.",
+           unit=p.lead_unit, n=len(p.items), y=p.year, total=p.total_million_vnd)],
+        [_("Chương trình"), programme.name],
+    ])
+    return spreadsheets.xlsx_bytes(wb)

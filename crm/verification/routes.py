@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from crm import paging
 from crm.auth.policy import READ_ROLES, WRITE_ROLES, firm_or_404, roles_required
 from crm.errors import UserError
 from crm.extensions import db
@@ -138,7 +139,7 @@ def review(firm_id: int) -> ResponseReturnValue:
 def history(firm_id: int) -> ResponseReturnValue:
     """Field-by-field history of a firm: who, when, old → new, source, review."""
     firm = firm_or_404(firm_id)
-    page = db.paginate(queries.history_of(firm), per_page=50, error_out=False)
+    page = paging.paginate(queries.history_of(firm), per_page=50)
     return render_template("verification/history.html", firm=firm, page=page)
 
 
@@ -148,8 +149,7 @@ def attention() -> ResponseReturnValue:
     """Firms whose profile is not confirmed for a year or whose certificates expire soon."""
     today = datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
     now = utcnow()
-    page = db.paginate(portal_queries.firms_needing_attention(now, today), per_page=50,
-                       error_out=False)
+    page = paging.paginate(portal_queries.firms_needing_attention(now, today), per_page=50)
     rows = [(f, portal_queries.is_stale(f, now), portal_queries.expiring_certificates(f, today))
             for f in page.items]
     return render_template("verification/attention.html", page=page, rows=rows, today=today)

@@ -273,3 +273,27 @@ def test_enterprise_user_gets_403_on_programme_pages(client, db, login_as, progr
     for url in ("/programmes/", f"/programmes/{programme.id}/dashboard",
                 f"/programmes/{programme.id}/report.xlsx"):
         assert client.get(url).status_code == 403, url
+
+
+def test_programme_workbooks_keep_formula_like_text_as_text_under_a_frozen_filtered_header(
+    client, db, officer, programme
+):
+    import openpyxl
+
+    evil = '=HYPERLINK("http://evil.example","x")'
+    firm = factories.make_firm(name="@SUM(A1)")
+    _interaction(firm, programme, "training", summary="-2 ngày tập huấn")
+    db.session.commit()
+    resp = client.get(f"/programmes/{programme.id}/report.xlsx?year={THIS_YEAR}")
+    book = openpyxl.load_workbook(io.BytesIO(resp.data))
+    ws = book["Hoạt động"]
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == "A1:J2"
+    assert [(c.value, c.data_type) for c in (ws["C2"], ws["F2"])] == [
+        ("@SUM(A1)", "s"), ("-2 ngày tập huấn", "s")]
+    resp = client.get(f"/programmes/{programme.id}/proposal.xlsx",
+                      query_string={"year": THIS_YEAR, "lead_unit": evil})
+    book = openpyxl.load_workbook(io.BytesIO(resp.data))
+    texts = [c for row in book["Thông tin"].iter_rows() for c in row if c.value]
+    assert any(c.value.startswith(evil) and c.data_type == "s" for c in texts)
+    assert all(c.data_type != "f" for ws in book for row in ws.iter_rows() for c in row)
