@@ -16,6 +16,7 @@ from typing import Any
 import click
 from sqlalchemy import func, select
 
+from crm.bench_database import with_bench_database
 from crm.config import INSTANCE_DIR, Config
 
 # --- the benchmark ---------------------------------------------------------------------------
@@ -67,6 +68,15 @@ def bench_requests(sample_tax_code: str, pages: int) -> list[str]:
         "/firms/?q=xuat+nhap+khau&province=79&sort=size",
         "/firms/?q=ca+tra+phi+le",
         "/firms/?q=khongcotukhoanay",  # nothing, even after typo correction
+        "/firms/?q=0306",  # HS heading typed in the box
+        "/firms/?q=0901.11",
+        "/firms/?q=HS+2103.90",
+        "/firms/?q=tom+Nha+Trang",  # product + city (Khánh Hòa)
+        "/firms/?q=cty+tnhh+thuy+san",  # legal forms are not required
+        "/firms/?q=shrimp",  # English product word
+        "/firms/?q=daklak",  # joined place name
+        "/firms/?q=h%E1%BB%93+ti%C3%AAu+B%C3%ACnh+Ph%C6%B0%E1%BB%9Bc",  # hồ tiêu Bình Phước
+        "/firms/?q=ca+phe&province=66&sort=updated",
         "/firms/?province=999&page=abc",  # bad values: a message, never a 500
     ]
 
@@ -156,3 +166,20 @@ from crm.opportunities.bench import ranking_bench  # noqa: E402
 
 bench_command.add_command(ranking_bench)
 bench_command.add_command(importlib.import_module("crm.imports.bench").import_bench)
+
+
+@bench_command.command("search-quality")
+@click.option("--database-url", default=None,
+              help="A PostgreSQL database to run in (a fresh schema, dropped after). "
+                   "Default: a temporary SQLite file.")
+@click.option("--worst", type=click.IntRange(0, 500), default=10, show_default=True,
+              help="Queries to show with what they returned.")
+def search_quality_bench(database_url: str | None, worst: int) -> None:
+    """Recall@20, MRR and nDCG@10 of the firm search on the labelled set (crm.search.quality)."""
+    from crm.search.quality import run_report
+
+    click.echo(run_report(database_url, worst))
+
+
+for _bench in bench_command.commands.values():  # every bench, wherever it is defined
+    _bench.callback = with_bench_database(_bench.callback)

@@ -4,10 +4,10 @@ plus one login per role. Built through the ORM so every model rule applies."""
 from __future__ import annotations
 
 import random
-from types import SimpleNamespace
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import func, insert, select

@@ -23,6 +23,8 @@ MAX_QUERY = 300  # characters read of a query
 
 # A whole query that is a tax code: 10 digits, or 13 for a branch ("0123456789-001").
 _TAX = re.compile(r"^\d{10}(\d{3})?$")
+# "MST 0123456789", "mã số thuế: ...", "tax code ..." before a tax code.
+_TAX_WORDS = re.compile(r"^\s*(?:mst|m[aã] s[oố] thu[eế]|tax code|tin)\b", re.IGNORECASE)
 # HS codes typed in the box: "0306", "030617", "0306.17", "2103.90", "HS 03", "HS: 0306".
 _HS = re.compile(
     r"(?<![\w.])(?:hs\s*:?\s*(\d{2}(?:[.\s]?\d{2}){0,3})"
@@ -135,7 +137,7 @@ def read_query(raw: str | None) -> Reading:
     """Read a query: tax code, HS codes, places, legal forms and phrases (see module doc)."""
     text = (raw or "").strip()[:MAX_QUERY]
     reading = Reading(text=text)
-    compact = re.sub(r"[\s.\-]", "", text)
+    compact = re.sub(r"[\s.\-:]", "", _TAX_WORDS.sub("", text))
     if _TAX.match(compact):
         reading.tax_code = compact
         return reading
