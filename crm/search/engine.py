@@ -8,9 +8,10 @@ search first compares (latest change, highest id) with what the index has read, 
 the firms changed since, so a saved edit is found by the next request in any worker.
 
 Scoring, for each firm that matches: how many query concepts it matches (all beats some),
-then whether it is in the place asked for, then the strength of the matches (field weight x
-exact / prefix / corrected), words next to each other, and a profile prior (verified,
-products described) before the id. Never the alphabet.
+then whether it is in the place asked for (named in its address or name beats the province
+alone), then the strength of the matches (field weight x exact / prefix / corrected, plus
+evidence from other fields), words next to each other, the legal form asked for, and a
+profile prior (verified, products described) before the id. Never the alphabet.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ WEIGHTS[[NAME, PRODUCT, HS, EXTRA, PLACE, DESCRIPTION, TAX]] = (
 EXACT, PREFIX, SYNONYM, JOINED, CORRECTED = 1.0, 0.75, 0.9, 0.9, 0.7
 EVIDENCE = 0.25  # share counted of the matches in fields other than the best one
 PAIR_FIELDS = (NAME, PRODUCT, PLACE, DESCRIPTION)  # fields whose adjacent words are indexed
+PAIR_READINGS = 6  # readings per word tried when checking that phrase words are adjacent
 MAX_PREFIX = 40  # words a prefix expands to, the commonest first
 FREQUENT = 5  # a known word is also read as a near spelling whose pair is this much commoner
 SIZE_RANK = {"large": 0, "medium": 1, "small": 2, "micro": 3}
@@ -249,11 +251,13 @@ class SearchIndex:
     def _phrase(self, words: tuple[str, ...], quality: float, n: int, last: bool,
                 before: str | None = None, after: str | None = None,
                 correct: bool = True) -> tuple[np.ndarray, set[str], str | None]:
-        """fields x slots for a phrase: every word in the same field (a single word: its
-        readings); the words it may match, and its likely correction."""
+        """fields x slots for a phrase: its words next to each other in one field (in the HS
+        titles and certificates: anywhere in the field); a single word: its readings. Also
+        the words it may match, and its likely correction."""
         acc: np.ndarray | None = None
         terms: set[str] = set()
         fixed: list[str] = []
+        readings: list[list[str]] = []
         for i, word in enumerate(words):
             variants, correction = self._variants(
                 word, last and i == len(words) - 1,
@@ -267,11 +271,28 @@ class SearchIndex:
                     grid = np.maximum(grid, joined)
                     terms.update(self._split(word))
             terms.update(w for w, _q in variants)
+            readings.append([w for w, _q in sorted(variants, key=lambda v: -v[1])][:PAIR_READINGS])
             acc = grid if acc is None else np.minimum(acc, grid)
         assert acc is not None
+        if len(words) > 1:
+            for f in PAIR_FIELDS:
+                acc[f] *= self._adjacent(readings, f, n)
         acc *= quality
         corrected = " ".join(fixed) if fixed != list(words) else None
         return acc, terms, corrected
+
+    def _adjacent(self, readings: list[list[str]], f: int, n: int) -> np.ndarray:
+        """Slots where each word is followed by the next in field f (any of their readings)."""
+        ok = np.ones(n, dtype=bool)
+        for first, second in itertools.pairwise(readings):
+            hit = np.zeros(n, dtype=bool)
+            for a in first:
+                for b in second:
+                    slots = self._slots(self.pairs[f].get(a + b))
+                    if slots is not None:
+                        hit[slots] = True
+            ok &= hit
+        return ok
 
     def _split(self, word: str) -> list[str]:
         """The two known words a joined word is made of ("daklak" -> dak, lak)."""
@@ -347,16 +368,21 @@ class SearchIndex:
             if slots is not None:
                 score[slots] = WEIGHTS[PRODUCT]
             concepts.append(_Concept(f"HS {code}", score, np.full(n, HS), {code}))
-        place = np.zeros(n, dtype=bool)
+        # Place level: 1 in the province asked for, 2 when the place's own words are in the
+        # firm's name or address too ("yến sào Cam Ranh": Cam Ranh firms, then Khánh Hòa).
+        place_level = np.zeros(n, dtype=np.int8)
         place_words: set[str] = set()
         if reading.places:
             provinces = np.frombuffer(cols.province, dtype=np.int32)
-            place |= np.isin(provinces, [code for code, _w in reading.places])
+            in_province = np.isin(provinces, [code for code, _w in reading.places])
+            in_text = np.zeros(n, dtype=bool)
             for _code, typed in reading.places:
                 words = tuple(typed.split())
                 grid, terms, _c = self._phrase(words, EXACT, n, False, correct=False)
-                place |= grid[[NAME, PLACE]].max(axis=0) > 0
+                in_text |= grid[[NAME, PLACE]].max(axis=0) > 0
                 place_words |= terms
+            place_level = in_province.astype(np.int8) + in_text
+        place = place_level > 0
         required = len(concepts)
         matched = np.zeros(n, dtype=np.int32)
         strength = np.zeros(n, dtype=np.float32)
@@ -389,7 +415,8 @@ class SearchIndex:
                         chapter_counts.append((code, k))
             chapter_counts.sort(key=lambda ck: -ck[1])
 
-        order = self._order(found, sort, matched, place, strength, required, concepts, reading)
+        order = self._order(found, sort, matched, place_level, strength, required, concepts,
+                            reading)
         page = order[offset:offset + limit]
         ids = [int(cols.firm_id[s]) for s in page]
         hits: dict[int, Hit] = {}
@@ -453,9 +480,12 @@ class SearchIndex:
         if reading.legal_kinds:
             legal_bonus = np.array([cols.legal[s] in reading.legal_kinds
                                     for s in found.tolist()], dtype=np.float32)
-        relevance = (0.7 * strength[found] / k + 0.1 * np.minimum(proximity, 2)
-                     + 0.15 * legal_bonus + 0.05 * prior)
-        tier = 2 * matched[found] + place[found]
+        pairs = max(len(typed) - 1, 1)
+        # The legal form asked for ("hkd", "ctcp") lifts households or joint-stock firms
+        # among equals, but a name match of another form still beats a description match.
+        relevance = (0.7 * strength[found] / k + 0.25 * np.minimum(proximity / pairs, 1)
+                     + 0.35 * legal_bonus + 0.05 * prior)
+        tier = 4 * matched[found] + place[found].astype(np.int32)  # concepts, then place
         return found[np.lexsort((found, -relevance, -tier, archived))]
 
 

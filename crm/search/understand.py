@@ -27,7 +27,7 @@ _TAX = re.compile(r"^\d{10}(\d{3})?$")
 _TAX_WORDS = re.compile(r"^\s*(?:mst|m[aã] s[oố] thu[eế]|tax code|tin)\b", re.IGNORECASE)
 # HS codes typed in the box: "0306", "030617", "0306.17", "2103.90", "HS 03", "HS: 0306".
 _HS = re.compile(
-    r"(?<![\w.])(?:hs\s*:?\s*(\d{2}(?:[.\s]?\d{2}){0,3})"
+    r"(?<![\w.])(?:(?:m[aã]\s+)?hs\s*:?\s*(\d{2}(?:[.\s]?\d{2}){0,3})"
     r"|(\d{4}(?:\.\d{2}){1,2}|\d{4}|\d{6}|\d{8}))(?![\w.])",
     re.IGNORECASE)
 

@@ -59,7 +59,7 @@ def registry(db):
                           province_code=56, legal_form="jsc"),
         "feed": make("Công ty TNHH Thức ăn Chăn nuôi Việt", (("Thức ăn cho tôm", "230990"),),
                      province_code=75),
-        "nest": make("Công ty TNHH Yến sào Hòn Nội", (("Tổ yến tinh chế", "041000"),),
+        "nest": make("Công ty TNHH Yến sào Hòn Nội", (("Tổ yến tinh chế", "041090"),),
                      province_code=56),
         "fashion": make("Hộ kinh doanh Áo yếm Thêu tay", (("Áo yếm lụa", "620442"),),
                         province_code=79),
