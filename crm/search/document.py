@@ -36,8 +36,10 @@ def search_text_for(firm: Any) -> str:
     from crm.display import commune_name
 
     products = getattr(firm, "products", None) or ()
+    certifications = getattr(firm, "certifications", None) or ()
     extra = [
-        *_texts(getattr(firm, "certifications", None), "scheme_code", "number"),
+        *_texts(certifications, "scheme_code", "number"),
+        *sorted({_scheme_names(c.scheme_code) for c in certifications}),
         *_texts(getattr(firm, "trademarks", None), "mark", "registration_number"),
         *_texts(getattr(firm, "stores", None), "platform", "url"),
     ]
@@ -54,7 +56,19 @@ def search_text_for(firm: Any) -> str:
         description,
         [(getattr(firm, "tax_code", None) or "").replace("-", "")],
     ]
-    return "\n".join(fold_words(" ".join(parts)) for parts in lines)
+    # "_" is a word character: USDA_ORGANIC must read as two words.
+    return "\n".join(fold_words(" ".join(parts).replace("_", " ")) for parts in lines)
+
+
+def _scheme_names(code: str | None) -> str:
+    """A scheme's Vietnamese and English names ("hữu cơ" finds USDA_ORGANIC holders)."""
+    from flask import has_app_context
+
+    if not code or not has_app_context():
+        return ""
+    from crm.display import _scheme_table
+
+    return " ".join(_scheme_table().get(code, ()))
 
 
 def fields_of(document: str | None) -> list[str]:
