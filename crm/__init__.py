@@ -31,6 +31,7 @@ BLUEPRINTS: list[tuple[str, str | None]] = [
     ("programmes", "/programmes"),
     ("imports", "/imports"),
     ("duplicates", "/duplicates"),
+    ("hscodes", "/hscodes"),
     ("admin", "/admin"),
 ]
 
@@ -98,7 +99,7 @@ def create_app(config: type[Config] = Config) -> Flask:
 
 
 def warm_up(app: Flask) -> None:
-    """Build the ranking index and the search vocabulary now, then close every connection.
+    """Build the ranking index and the search index now, then close every connection.
 
     Under `gunicorn --preload` this runs once, in the master: each worker, and each worker
     started later to replace one that died, begins with them instead of building its own

@@ -50,7 +50,7 @@ class Config:
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") == "1"
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "crm")
-    # Build the ranking index and search vocabulary while the app is created (the gunicorn
+    # Build the ranking index and search index while the app is created (the gunicorn
     # command sets it; commands such as `crm backup` must not spend seconds on it).
     WARM_AT_START = os.environ.get("CRM_WARM_AT_START", "0") == "1"
 

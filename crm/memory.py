@@ -1,6 +1,6 @@
 """Keeping the garbage collector off the long-lived structures of a worker.
 
-A worker holds the ranking index and the search vocabulary of every firm: ~250,000 objects
+A worker holds the ranking index and the search index of every firm: ~250,000 objects
 and millions of references at 100,000 firms. Python's full collection walks them all, ~130 ms
 with the GIL held, stalling every thread of the worker every few seconds under load. They
 are freed by reference counting when replaced, so the collector need not look at them.

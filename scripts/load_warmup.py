@@ -1,5 +1,5 @@
 """Open each opportunity's ranking and a firm search a few times in parallel so every gunicorn
-worker has built its ranking index and search vocabulary before the measured run (the first
+worker has built its ranking index and search index before the measured run (the first
 build takes seconds on 100,000 firms).
 
 Usage: python scripts/load_warmup.py BASE_URL USERS_FILE OPP_IDS(comma-separated)

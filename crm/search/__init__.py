@@ -95,17 +95,22 @@ class Vocabulary:
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add_text(self, text: str) -> None:
-        """Count the words of one search_text."""
-        for word in set(text.split()):
+        """Count the words of one text."""
+        self.add_words(dict.fromkeys(set(text.split()), 1))
+
+    def add_words(self, counts: dict[str, int]) -> None:
+        """Add to the count of each word (new words become correctable)."""
+        known = self.counts
+        for word, n in counts.items():
             if word.isdigit():
                 continue  # tax codes and numbers are never typos
-            if word not in self.counts:
-                self.counts[word] = 0
+            if word not in known:
+                known[word] = 0
                 self._sorted = None
                 if len(word) >= 3:  # shorter words are too short to correct
                     for key in _deletes(word) | {word}:
                         self.by_delete.setdefault(key, set()).add(word)
-            self.counts[word] += 1
+            known[word] += n
 
     def known(self, token: str) -> bool:
         """Some word starts with `token`, so an exact search may find it (digits: maybe)."""

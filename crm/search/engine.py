@@ -19,6 +19,7 @@ from __future__ import annotations
 import itertools
 import threading
 from array import array
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,6 +58,10 @@ _TITLE_STOP = frozenset((
     "whether", "than", "but", "by", "on", "its", "their", "nes", "excluding", "including",
     "thereof", "be", "been", "put", "up", "such", "as", "parts", "fresh", "chilled", "frozen",
     "dried", "whole", "cut", "preserved", "prepared", "kind", "kinds", "used"))
+
+
+def _slots() -> array:
+    return array("i")
 
 
 def _pairs(words: Sequence[str]) -> set[str]:
@@ -118,11 +123,15 @@ class SearchIndex:
         self.cols = _Columns()
         self.slot_of: dict[int, int] = {}
         self.doc_key: dict[int, int] = {}
-        self.postings: list[dict[str, array]] = [{} for _ in FIELDS]
-        self.pairs: list[dict[str, array]] = [{} for _ in FIELDS]
-        self.hs: dict[str, array] = {}
+        self.postings: list[defaultdict[str, array]] = [defaultdict(_slots) for _ in FIELDS]
+        self.pairs: list[defaultdict[str, array]] = [defaultdict(_slots) for _ in FIELDS]
+        self.hs: defaultdict[str, array] = defaultdict(_slots)
         self.vocab = Vocabulary()
-        self.hs_titles = hs_titles or {}
+        # Title word -> HS codes (4 and 6 digits) whose title holds it.
+        self.title_codes: dict[str, list[str]] = {}
+        for code, words in (hs_titles or {}).items():
+            for word in words:
+                self.title_codes.setdefault(word, []).append(code)
         self.dead = 0
         self.mark: Any = None
 
@@ -130,8 +139,12 @@ class SearchIndex:
 
     def add(self, firm_id: int, document: str | None, province: int | None, archived: bool,
             size: str | None, legal: str | None, updated: float, prior: float,
-            name_key: str) -> None:
-        """Index one firm (a newer version replaces the one indexed)."""
+            name_key: str, count_words: bool = True) -> None:
+        """Index one firm (a newer version replaces the one indexed).
+
+        A full build passes count_words=False and calls count_vocabulary() once at the end:
+        counting each firm's words as it goes was a third of the build.
+        """
         key = hash((document, province, archived, size, legal, updated, prior))
         if self.doc_key.get(firm_id) == key:
             return
@@ -149,27 +162,41 @@ class SearchIndex:
         cols.name_key.append(name_key)
         self.slot_of[firm_id] = slot
         self.doc_key[firm_id] = key
-        texts = fields_of(document)
-        for f, text in enumerate(texts):
+        new_words: set[str] = set()
+        for f, text in enumerate(fields_of(document)):
+            if not text:
+                continue
             words = text.split()
             if f == HS:
-                codes = [w for w in words if w.isdigit()]
-                for prefix in {c[:n] for c in codes for n in (2, 4, 6, 8) if len(c) >= n}:
-                    self.hs.setdefault(prefix, array("i")).append(slot)
-                words = [w for c in codes for w in self._title_words(c)]
+                # HS titles are matched at query time (title word -> codes -> firms).
+                hs = self.hs
+                for prefix in {c[:n] for c in words if c.isdigit()
+                               for n in (2, 4, 6, 8) if len(c) >= n}:
+                    hs[prefix].append(slot)
+                continue
             postings = self.postings[f]
-            for word in set(words):
-                postings.setdefault(word, array("i")).append(slot)
-            if f in PAIR_FIELDS:
+            distinct = set(words)
+            for word in distinct:
+                postings[word].append(slot)
+            if f in PAIR_FIELDS and len(words) > 1:
                 pairs = self.pairs[f]
-                for pair in _pairs(words):
-                    pairs.setdefault(pair, array("i")).append(slot)
-            if f != TAX:
-                self.vocab.add_text(" ".join(words))
+                for pair in {a + b for a, b in itertools.pairwise(words)}:
+                    pairs[pair].append(slot)
+            if count_words and f != TAX:
+                new_words |= distinct
+        if new_words:
+            self.vocab.add_words(dict.fromkeys(new_words, 1))
 
-    def _title_words(self, code: str) -> list[str]:
-        return self.hs_titles.get(code[:4], []) + (
-            self.hs_titles.get(code, []) if len(code) > 4 else [])
+    def count_vocabulary(self) -> None:
+        """Count every indexed word once (after a full build) and the HS title words."""
+        counts: dict[str, int] = {}
+        for f, postings in enumerate(self.postings):
+            if f != TAX:
+                for word, slots in postings.items():
+                    counts[word] = counts.get(word, 0) + len(slots)
+        for word in self.title_codes:
+            counts.setdefault(word, 1)
+        self.vocab.add_words(counts)
 
     def remove(self, firm_id: int) -> None:
         """Forget a firm (its slot stays in the postings, marked dead)."""
@@ -223,19 +250,27 @@ class SearchIndex:
         if known:
             fixes = [w for w in fixes if self._commoner_pair(word, w, before, after)]
         variants += [(w, CORRECTED) for w in fixes]
-        prefixed = any(q == PREFIX for _w, q in variants)
-        return variants, (fixes[0] if fixes and not prefixed else None)
+        # Said to the user as "also showing results for ...", prefixes or not.
+        return variants, (fixes[0] if fixes else None)
 
     def _word_fields(self, variants: Iterable[tuple[str, float]], n: int) -> np.ndarray:
         """fields x slots: the best quality of any reading of the word in each field."""
         out = np.zeros((len(FIELDS), n), dtype=np.float32)
         for word, quality in variants:
             for f in range(len(FIELDS)):
-                slots = self._slots(self.postings[f].get(word))
+                slots = self._title_slots(word) if f == HS else \
+                    self._slots(self.postings[f].get(word))
                 if slots is not None:
                     row = out[f]
                     row[slots] = np.maximum(row[slots], quality)
         return out
+
+    def _title_slots(self, word: str) -> np.ndarray | None:
+        """Firms with a product whose HS code's title holds `word`."""
+        parts = [self.hs[c] for c in self.title_codes.get(word, ()) if c in self.hs]
+        if not parts:
+            return None
+        return np.unique(np.concatenate([np.frombuffer(p, dtype=np.int32) for p in parts]))
 
     def _joined(self, word: str, n: int) -> np.ndarray | None:
         """fields x slots for a word typed joined ("daklak"): the pair "dak lak" indexed."""

@@ -49,18 +49,19 @@ def _prior(document: str | None, status: str | None) -> float:
             + 0.2 * min(described, 30) / 30)
 
 
-def _add_rows(index: SearchIndex, rows: Any) -> None:
+def _add_rows(index: SearchIndex, rows: Any, count_words: bool = True) -> None:
     for fid, doc, province, archived, size, legal, updated, status, name_key in rows:
         stamp = updated.timestamp() if updated is not None else 0.0
         index.add(fid, doc, province, bool(archived), size, legal, stamp,
-                  _prior(doc, status), name_key or "")
+                  _prior(doc, status), name_key or "", count_words)
 
 
 def _build(mark: tuple[Any, int]) -> SearchIndex:
     titles = hs_title_words((code, en, vi) for code, (_p, en, vi) in _hs_table().items())
     index = SearchIndex(hs_titles=titles)
     stmt = select(*_columns()).order_by(Firm.id).execution_options(yield_per=5000)
-    _add_rows(index, db.session.execute(stmt))
+    _add_rows(index, db.session.execute(stmt), count_words=False)
+    index.count_vocabulary()
     index.mark = mark
     return index
 

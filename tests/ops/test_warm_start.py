@@ -1,4 +1,4 @@
-"""CRM_WARM_AT_START: the app is created with its ranking index and search vocabulary built,
+"""CRM_WARM_AT_START: the app is created with its ranking index and search index built,
 and with no database connection left open (gunicorn --preload forks the workers after it)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from crm.config import TestConfig
 from crm.extensions import db
 from crm.ranking import live
 from crm.refdata import load_reference_data
-from crm.search import vocabulary
+from crm.search.live import KEY as SEARCH_INDEX
 from tests import factories
 
 
@@ -32,7 +32,7 @@ def _open_connections(app: Flask) -> int:
                    for engine in db.engines.values())
 
 
-def test_warm_start_builds_the_index_and_vocabulary_and_closes_connections(
+def test_warm_start_builds_the_indexes_and_closes_connections(
         tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'warm.db'}"
     setup = create_app(_config(url, warm=False))
@@ -52,8 +52,10 @@ def test_warm_start_builds_the_index_and_vocabulary_and_closes_connections(
         assert state.index is not None
         assert len(state.index) == 2
         # Read at start, before any search asked for it.
-        assert app.extensions["crm_search_vocabulary"].mark is not None
-        assert vocabulary().known("yen")
+        index = app.extensions[SEARCH_INDEX]
+        assert index.mark is not None
+        assert index.size == 2
+        assert index.vocab.known("yen")
     cold = create_app(_config(url, warm=False))
     with cold.app_context():
         assert live().index is None  # the default: built on the first page that needs it
