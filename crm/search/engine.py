@@ -103,6 +103,9 @@ class Result:
     ignored: list[str]  # query words no firm has
     province_counts: list[tuple[int, int]]
     chapter_counts: list[tuple[str, int]]
+    matched_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    cert_counts: list[tuple[str, int]] = field(default_factory=list)  # filled by the caller
+    market_counts: list[tuple[str, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -469,8 +472,9 @@ class SearchIndex:
             labels = {c.corrected_from: c.label for c in corrections}
             corrected = " ".join(labels.get(" ".join(p.words), " ".join(p.words))
                                  for p in reading.phrases)
+        firm_ids = np.frombuffer(cols.firm_id, dtype=np.int64)[found]
         return Result(ids, total, int(full_mask.sum()), hits, terms, corrected, ignored,
-                      province_counts, chapter_counts[:12])
+                      province_counts, chapter_counts[:12], firm_ids)
 
     def _order(self, found: np.ndarray, sort: str, matched: np.ndarray, place: np.ndarray,
                strength: np.ndarray, required: int, concepts: list[_Concept],

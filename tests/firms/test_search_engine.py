@@ -175,3 +175,16 @@ def test_rows_say_why_they_matched(officer, client, registry):
     assert "<mark>Tôm</mark> <mark>sú</mark> đông lạnh" in html
     html = client.get("/firms/", query_string={"q": "chân trắng"}).get_data(as_text=True)
     assert "<mark>chân</mark> <mark>trắng</mark>" in html  # the description's words
+
+
+def test_facets_count_the_matches_by_province_chapter_certificate_and_market(
+        officer, client, registry):
+    factories.make_certification(registry["coffee_gl"], scheme_code="HACCP")
+    registry["coffee_gl"].search_text = search_text_for(registry["coffee_gl"])
+    factories.db.session.flush()
+    html = client.get("/firms/", query_string={"q": "cà phê"}).get_data(as_text=True)
+    facets = html[html.index('id="facets"'):html.index("</table>") if "</table>" in html
+                  else None]
+    assert re.search(r"Đắk Lắk <span class=\"text-muted\">\(3\)", facets)  # 2 growers + honey
+    assert re.search(r"Gia Lai <span class=\"text-muted\">\(1\)", facets)
+    assert re.search(r"HACCP <span class=\"text-muted\">\(1\)", facets)
