@@ -86,7 +86,7 @@ class FirmSearchForm(FlaskForm):
         csrf = False  # a GET search changes nothing; a token would only spoil bookmarks
 
     q = StringField(_l("Tìm kiếm"), render_kw={
-        "placeholder": _l("Tên doanh nghiệp, sản phẩm hoặc mã số thuế"),
+        "placeholder": _l("Tên, sản phẩm, mã HS, nơi hoặc mã số thuế"),
         "autofocus": True, "maxlength": MAX_QUERY})
     province = _select(_l("Tỉnh/thành"))
     hs = StringField(_l("Nhóm hàng (mã HS)"), render_kw={"placeholder": _l("vd. 03, 0901")})
