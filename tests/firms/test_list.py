@@ -10,26 +10,8 @@ from sqlalchemy import update
 
 from crm.extensions import db as _db
 from crm.models import Firm
-from crm.search import search_text_for
 from tests import factories
-
-
-def make(name: str, products: tuple[tuple[str, str], ...] = (), **kw):
-    """A firm with (name, HS code) products and a search text covering them."""
-    firm = factories.make_firm(name=name, **kw)
-    for product, hs in products:
-        factories.make_product(firm, name=product, hs_code=hs)
-    firm.search_text = search_text_for(firm)
-    _db.session.flush()
-    return firm
-
-
-def listed(client, **params) -> list[str]:
-    """Firm names on the list page, in order."""
-    resp = client.get("/firms/", query_string=params)
-    assert resp.status_code == 200
-    names = re.findall(r'class="fw-semibold">(.*?)</a>', resp.get_data(as_text=True))
-    return [re.sub(r"<[^>]+>", "", n) for n in names]  # without the search's <mark>s
+from tests.firms.pages import listed, make
 
 
 @pytest.fixture(autouse=True)

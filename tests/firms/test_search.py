@@ -2,33 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from sqlalchemy import update
 
 from crm.models import Firm
 from crm.search import Vocabulary, edit_distance, max_edits, query_tokens, search_text_for
 from crm.search.document import NAME, PRODUCT, TAX, fields_of
-from tests import factories
-
-
-def make(name: str, products: tuple[str, ...] = (), **kw):
-    """A firm whose search text covers its products, as the firm services keep it."""
-    firm = factories.make_firm(name=name, **kw)
-    for product in products:
-        factories.make_product(firm, name=product, hs_code=None)
-    firm.search_text = search_text_for(firm)
-    factories.db.session.flush()
-    return firm
-
-
-def listed(client, **params) -> list[str]:
-    """Firm names on the list page, in order."""
-    resp = client.get("/firms/", query_string=params)
-    assert resp.status_code == 200
-    names = re.findall(r'class="fw-semibold">(.*?)</a>', resp.get_data(as_text=True))
-    return [re.sub(r"<[^>]+>", "", n) for n in names]  # without the search's <mark>s
+from tests.firms.pages import listed, make
 
 
 @pytest.fixture(autouse=True)

@@ -13,25 +13,7 @@ from crm.firms import services
 from crm.models import Firm
 from crm.search import search_text_for
 from tests import factories
-
-
-def make(name: str, products: tuple[tuple[str, str | None], ...] = (), **kw):
-    """A firm with (name, HS code) products and its search document, as services keep it."""
-    firm = factories.make_firm(name=name, **kw)
-    for product, hs in products:
-        factories.make_product(firm, name=product, hs_code=hs)
-    factories.db.session.refresh(firm)
-    firm.search_text = search_text_for(firm)
-    factories.db.session.flush()
-    return firm
-
-
-def listed(client, **params) -> list[str]:
-    """Firm names on the list page, in order (without the highlighting)."""
-    resp = client.get("/firms/", query_string=params)
-    assert resp.status_code == 200
-    names = re.findall(r'class="fw-semibold">(.*?)</a>', resp.get_data(as_text=True))
-    return [re.sub(r"<[^>]+>", "", n) for n in names]
+from tests.firms.pages import listed, make
 
 
 @pytest.fixture(autouse=True)
