@@ -10,6 +10,11 @@ only the firms changed since the last look, removing archived ones. Firm service
 ``updated_at`` on every profile change (product, certificate, market...), so that is the
 high-water mark. When counts disagree (rows deleted, a rolled-back transaction) or many firms
 were upserted since the build (the text vocabulary was fitted on the old set), it rebuilds.
+
+Each certification of a record says whether an officer stands behind it (`verified`, with
+`declared_on` when not; rule in crm.verification.queries.unverified_certifications): matching
+lets only verified data meet hard requirements. Verifying or rejecting a change moves the
+firm's updated_at (crm.verification.services), so the next look re-reads that firm.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from crm.models import (
     ShortlistEvent,
     Trademark,
 )
+from crm.verification.queries import declared_by_code, unverified_certifications
 from matching.index import FirmIndex
 from matching.rank import Ranking, match, opportunities_for_firm
 
@@ -84,8 +90,9 @@ def _grouped(stmt: Any) -> dict[int, list[Any]]:
     return out
 
 
-def _children(ids: list[int] | None) -> dict[str, dict[int, list[Any]]]:
-    """Rows of every table a firm record needs, grouped by firm id (None: all firms)."""
+def _children(ids: list[int] | None) -> dict[str, dict[int, Any]]:
+    """Rows of every table a firm record needs, grouped by firm id (None: all firms); under
+    "declared", the certificates still awaiting an officer, by certificate id."""
 
     def where(stmt: Any, col: Any) -> Any:
         return stmt if ids is None else stmt.where(col.in_(ids))
@@ -97,8 +104,9 @@ def _children(ids: list[int] | None) -> dict[str, dict[int, list[Any]]]:
         ), Product.firm_id).order_by(Product.firm_id, Product.id)),
         "certs": _grouped(where(select(
             Certification.firm_id, Certification.scheme_code, Certification.issued_on,
-            Certification.expires_on,
+            Certification.expires_on, Certification.id,
         ), Certification.firm_id)),
+        "declared": unverified_certifications(ids),
         "markets": _grouped(where(select(
             FirmMarket.firm_id, FirmMarket.country_code, FirmMarket.kind, FirmMarket.priority,
         ), FirmMarket.firm_id).order_by(FirmMarket.firm_id, FirmMarket.id)),
@@ -119,7 +127,15 @@ def _children(ids: list[int] | None) -> dict[str, dict[int, list[Any]]]:
     }
 
 
-def _record(firm: Any, kids: dict[str, dict[int, list[Any]]]) -> dict[str, Any]:
+def _cert(row: Any, declared: dict[int, Any]) -> dict[str, Any]:
+    """A certification of a firm record, with whether an officer stands behind it."""
+    pending = declared.get(row.id)
+    return {"code": row.scheme_code, "valid_from": _iso(row.issued_on),
+            "valid_until": _iso(row.expires_on), "verified": pending is None,
+            "declared_on": _iso(pending.declared_on) if pending is not None else None}
+
+
+def _record(firm: Any, kids: dict[str, dict[int, Any]]) -> dict[str, Any]:
     """One spec firm record (shared/spec/matching-io.md) from a firm row and its children."""
     fid = firm.id
     products = []
@@ -149,9 +165,7 @@ def _record(firm: Any, kids: dict[str, dict[int, list[Any]]]) -> dict[str, Any]:
         "export_revenue_usd": _f(firm.export_revenue_usd),
         "languages": list(firm.languages or []),
         "products": products,
-        "certifications": [{"code": c.scheme_code, "valid_from": _iso(c.issued_on),
-                            "valid_until": _iso(c.expires_on)}
-                           for c in kids["certs"].get(fid, ())],
+        "certifications": [_cert(c, kids["declared"]) for c in kids["certs"].get(fid, ())],
         "current_markets": [m.country_code for m in markets if m.kind == "current"],
         "target_markets": [m.country_code for m in targets],
         "ecommerce": [{"platform": s.platform, "market": s.market or "", "status": s.status}
@@ -419,8 +433,41 @@ def rank_opportunity(opp: Opportunity, today: date, top: int = 20,
         ineligible = [] if filters.eligible_only else replace(
             ranking, ineligible_rows=bad[:ineligible_limit]).ineligible()
         indexed = len(state.index)
+    attach_declared(ranked + ineligible)
     return {"ranked": ranked, "ineligible": ineligible, "ineligible_total": bad_total,
             "indexed": indexed}
+
+
+def attach_declared(items: list[dict[str, Any]]) -> None:
+    """Point each certificate awaiting verification at the change an officer should check.
+
+    Matching says which codes count only through self-declared data ("unverified": hard
+    requirements, with the declaration day; "unverified_preferred": preferences); this adds
+    `declared` (a date) and `change_id` to each of the former and `verify` (code -> change
+    id) for all of them. One query, only when a shown item has such a code. A code without
+    a change id (the index is a moment behind the database) is shown without a link.
+    """
+    firm_ids = {int(i["firm_id"]) for i in items
+                if i.get("unverified") or i.get("unverified_preferred")}
+    if not firm_ids:
+        return
+    found = declared_by_code(firm_ids)
+    for item in items:
+        fid = int(item["firm_id"])
+        verify = {}
+        for pending in item.get("unverified", ()):
+            change = found.get((fid, pending["code"]))
+            pending["declared"] = (date.fromisoformat(pending["declared_on"])
+                                   if pending.get("declared_on") else None)
+            pending["change_id"] = change.change_id if change else None
+            if change:
+                verify[pending["code"]] = change.change_id
+        for code in item.get("unverified_preferred", ()):
+            change = found.get((fid, code))
+            if change:
+                verify[code] = change.change_id
+        if verify:
+            item["verify"] = verify
 
 
 def _keep(state: LiveIndex, firm_id: str, filters: RankFilters) -> bool:
@@ -488,5 +535,7 @@ def best_opportunities(firm: Firm, opportunities: list[Opportunity], today: date
                                        [opportunity_record(o) for o in opportunities], today)
     out = []
     for item in items[:limit]:
-        out.append({**item, "opportunity": by_id[str(item["opportunity"])]})
+        out.append({**item, "opportunity": by_id[str(item["opportunity"])],
+                    "firm_id": key})
+    attach_declared(out)
     return out

@@ -110,9 +110,14 @@ SYLLABLES = [
 ]
 
 
-def generate_firms(n: int, seed: int = 7) -> Iterator[dict]:
-    """Deterministic synthetic firm records in the spec's format (a generator)."""
+def generate_firms(n: int, seed: int = 7, unverified_share: float = 0.0) -> Iterator[dict]:
+    """Deterministic synthetic firm records in the spec's format (a generator).
+
+    `unverified_share` of the certificates are self-declared and not yet verified, drawn from
+    a generator of their own so that the other fields stay those of the same seed.
+    """
     rnd = random.Random(seed)
+    declared = random.Random(seed + 1)
     for i in range(n):
         k = rnd.choices([1, 2, 3], weights=[6, 3, 1])[0]
         items = rnd.sample(CATALOGUE, k)
@@ -134,6 +139,11 @@ def generate_firms(n: int, seed: int = 7) -> Iterator[dict]:
             cert = {"code": code, "valid_from": start.isoformat()}
             if rnd.random() < 0.85:
                 cert["valid_until"] = (start + timedelta(days=rnd.randint(200, 1800))).isoformat()
+            if unverified_share and declared.random() < unverified_share:
+                cert["verified"] = False
+                if declared.random() < 0.9:
+                    when = TODAY - timedelta(days=declared.randint(0, 60))
+                    cert["declared_on"] = when.isoformat()
             certs.append(cert)
         stem = " ".join(rnd.sample(SYLLABLES, 2))
         firm = {

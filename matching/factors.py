@@ -400,9 +400,12 @@ def firm_capacity(firm: Firm, fitting: list[Product]) -> float | None:
     return None
 
 
-def held(firm: Firm, code: str, day: date) -> bool:
-    """Whether the firm holds `code` valid on `day`."""
-    return any(c.code == code and cert_valid(c, day) for c in firm.certifications)
+def held(firm: Firm, code: str, day: date, verified: bool = False) -> bool:
+    """Whether the firm holds `code` valid on `day` (only checked certificates if `verified`)."""
+    return any(
+        c.code == code and cert_valid(c, day) and (c.verified or not verified)
+        for c in firm.certifications
+    )
 
 
 def needed_codes(firm: Firm, ctx: Context, fitting: list[Product]) -> list[str]:
@@ -518,7 +521,11 @@ def assess(
                 if 0 <= age <= params["window_days"]:
                     wsum += 0.5 ** (age / params["half_life_days"])
     decay = float(decay_factor(wsum, params))
-    missing = [c for c in needed_codes(firm, ctx, fitting) if not held(firm, c, ctx.day)]
+    # A hard requirement is met only by checked data: a self-declared certificate waits for an
+    # officer (it still counts as a preference above).
+    missing = [
+        c for c in needed_codes(firm, ctx, fitting) if not held(firm, c, ctx.day, verified=True)
+    ]
     if opp.min_size and size and SIZES.index(size) < SIZES.index(opp.min_size):
         missing.append("MIN_SIZE")
     if opp.min_annual_capacity_tonnes and cap is not None and cap < opp.min_annual_capacity_tonnes:
@@ -541,14 +548,21 @@ def _names(codes: list[str], lang: str) -> str:
     return ", ".join(ref.cert_name(c, lang) for c in codes)
 
 
-EXPIRED, EXPIRES_BEFORE, NOT_YET, NONE = 0, 1, 2, 3
+EXPIRED, EXPIRES_BEFORE, NOT_YET, NONE, UNVERIFIED = 0, 1, 2, 3, 4
 
 
 def cert_status(firm: Firm, code: str, ctx: Context) -> tuple[int, date | None]:
-    """Why certificate `code` does not count on the start date, and the date to show."""
+    """Why certificate `code` does not count on the start date, and the date to show.
+
+    UNVERIFIED (with the latest declaration date) when a self-declared certificate would
+    count once an officer checks it: that is what the officer can act on.
+    """
     certs = [c for c in firm.certifications if c.code == code]
     if not certs:
         return NONE, None
+    declared = [c for c in certs if not c.verified and cert_valid(c, ctx.day)]
+    if declared:
+        return UNVERIFIED, max((c.declared_on for c in declared if c.declared_on), default=None)
     ended = [c.valid_until for c in certs if c.valid_until is not None and c.valid_until < ctx.day]
     if ended:
         last = max(ended)
@@ -578,7 +592,48 @@ def gap_words(code: str, status: int, when: date | None, ctx: Context) -> tuple[
             f"{name_en} certificate only valid from {d}, after {_d(ctx.day)}",
             f"chứng nhận {name_vi} chỉ có hiệu lực từ {d}, sau ngày {_d(ctx.day)}",
         )
+    if status == UNVERIFIED:
+        # The code, not the long name: officers know "FDA", "GACC" from the CRM's badges.
+        if when is None:
+            return (
+                f"{code} self-declared, awaiting verification",
+                f"chờ xác minh {code} (doanh nghiệp tự khai)",
+            )
+        return (
+            f"{code} declared {d}, awaiting verification",
+            f"chờ xác minh {code} (khai ngày {when:%d/%m/%Y})",
+        )
     return (f"no {name_en} certificate on record", f"chưa có chứng nhận {name_vi}")
+
+
+def hint_words(
+    missing: list[str], pending: list[str], ctx: Context, day: str
+) -> tuple[str, str]:
+    """'eligible once ...' in English and Vietnamese; `pending`: codes an officer must check."""
+    opp = ctx.opp
+    certs = [c for c in missing if not c.startswith("MIN_") and c not in pending]
+    hint_en: list[str] = []
+    hint_vi: list[str] = []
+    if certs:
+        hint_en.append(f"holds {_names(certs, 'en')} valid on {day}")
+        hint_vi.append(f"có chứng nhận {_names(certs, 'vi')} còn hiệu lực ngày {day}")
+    if "MIN_SIZE" in missing:
+        hint_en.append(f"reaches size {opp.min_size}")
+        hint_vi.append(f"đạt quy mô {SIZE_VI[opp.min_size]}")
+    if "MIN_CAPACITY" in missing:
+        hint_en.append(f"reaches {opp.min_annual_capacity_tonnes:g} t/year")
+        hint_vi.append(f"đạt {opp.min_annual_capacity_tonnes:g} tấn/năm")
+    if not pending:
+        return "eligible once it " + " and ".join(hint_en), "đủ điều kiện khi " + " và ".join(
+            hint_vi
+        )
+    codes = ", ".join(pending)
+    en = f"eligible once an officer verifies {codes}"
+    vi = f"đủ điều kiện khi cán bộ xác minh {codes}"
+    if hint_en:
+        en += " and it " + " and ".join(hint_en)
+        vi += " và " + " và ".join(hint_vi)
+    return en, vi
 
 
 def requirement_source(code: str, a: Assessment, ctx: Context) -> ref.Requirement | None:
@@ -605,6 +660,7 @@ def ineligible_item(firm: Firm, a: Assessment, ctx: Context) -> dict:
     """The spec's ineligible item (missing, detail) plus Vietnamese detail and a near-miss hint."""
     en: list[str] = []
     vi: list[str] = []
+    pending: list[dict] = []
     for code in a.missing:
         if code == "MIN_SIZE":
             en.append(f"size {a.size} is below the minimum {ctx.opp.min_size}")
@@ -620,7 +676,10 @@ def ineligible_item(firm: Firm, a: Assessment, ctx: Context) -> dict:
                 f"{ctx.opp.min_annual_capacity_tonnes:g} tấn"
             )
             continue
-        gap_en, gap_vi = gap_words(code, *cert_status(firm, code, ctx), ctx)
+        status, when = cert_status(firm, code, ctx)
+        if status == UNVERIFIED:
+            pending.append({"code": code, "declared_on": when.isoformat() if when else None})
+        gap_en, gap_vi = gap_words(code, status, when, ctx)
         src_en, src_vi = source_words(requirement_source(code, a, ctx))
         en.append(gap_en + src_en)
         vi.append(gap_vi + src_vi)
@@ -631,21 +690,12 @@ def ineligible_item(firm: Firm, a: Assessment, ctx: Context) -> dict:
         "detail_vi": "; ".join(vi),
         "score_if_eligible": final_score(a),
     }
-    certs = [c for c in a.missing if not c.startswith("MIN_")]
-    hint_en = []
-    hint_vi = []
-    if certs:
-        hint_en.append(f"holds {_names(certs, 'en')} valid on {_d(ctx.day)}")
-        hint_vi.append(f"có chứng nhận {_names(certs, 'vi')} còn hiệu lực ngày {_d(ctx.day)}")
-    if "MIN_SIZE" in a.missing:
-        hint_en.append(f"reaches size {ctx.opp.min_size}")
-        hint_vi.append(f"đạt quy mô {SIZE_VI[ctx.opp.min_size]}")
-    if "MIN_CAPACITY" in a.missing:
-        hint_en.append(f"reaches {ctx.opp.min_annual_capacity_tonnes:g} t/year")
-        hint_vi.append(f"đạt {ctx.opp.min_annual_capacity_tonnes:g} tấn/năm")
-    item["hint"] = "eligible once it " + " and ".join(hint_en)
-    item["hint_vi"] = "đủ điều kiện khi " + " và ".join(hint_vi)
+    item["hint"], item["hint_vi"] = hint_words(
+        a.missing, [p["code"] for p in pending], ctx, _d(ctx.day)
+    )
     item["near_miss"] = bool(a.relevant and len(a.missing) == 1)
+    if pending:
+        item["unverified"] = pending
     return item
 
 
@@ -756,6 +806,30 @@ def _readiness_words(firm: Firm, ctx: Context, a: Assessment) -> tuple[str, str]
     if langs:
         en.append("speaks " + ", ".join(ref.language_name(lg, "en") for lg in langs))
         vi.append("dùng " + ", ".join(ref.language_name(lg, "vi") for lg in langs))
+    prefs = preferences_held(firm, a, ctx)
+    if prefs:
+        unchecked = {c for c in prefs if not held(firm, c, ctx.day, verified=True)}
+        en.append(
+            "holds "
+            + ", ".join(
+                ref.cert_name(c, "en") + (" (not verified)" if c in unchecked else "")
+                for c in prefs
+            )
+        )
+        vi.append(
+            "có "
+            + ", ".join(
+                ref.cert_name(c, "vi") + (" (chưa xác minh)" if c in unchecked else "")
+                for c in prefs
+            )
+        )
+    if not en:
+        return "little export experience on record", "ít kinh nghiệm xuất khẩu"
+    return ", ".join(en), ", ".join(vi)
+
+
+def preferences_held(firm: Firm, a: Assessment, ctx: Context) -> list[str]:
+    """Preferred certifications (the opportunity's and the market's) the firm holds."""
     prefs = [c for c in ctx.opp.preferred_certifications if held(firm, c, ctx.day)]
     for row in ctx.preferences:
         if (
@@ -764,12 +838,21 @@ def _readiness_words(firm: Firm, ctx: Context, a: Assessment) -> tuple[str, str]
             and any(p.hs_code.startswith(row.hs_prefix) for p in a.fitting)
         ):
             prefs.append(row.requirement)
-    if prefs:
-        en.append("holds " + _names(prefs, "en"))
-        vi.append("có " + _names(prefs, "vi"))
-    if not en:
-        return "little export experience on record", "ít kinh nghiệm xuất khẩu"
-    return ", ".join(en), ", ".join(vi)
+    return prefs
+
+
+def unverified_preferences(firm: Firm, a: Assessment, ctx: Context) -> list[str]:
+    """Preferred certifications the firm holds only through self-declared, unchecked data.
+
+    A code that is also a hard requirement for the firm is left out: it is reported as
+    awaiting verification among the gaps.
+    """
+    needed = set(needed_codes(firm, ctx, a.fitting))
+    return [
+        c
+        for c in preferences_held(firm, a, ctx)
+        if c not in needed and not held(firm, c, ctx.day, verified=True)
+    ]
 
 
 def _capacity_words(a: Assessment, ctx: Context) -> tuple[str, str]:
@@ -854,6 +937,10 @@ def reasons(
             continue
         en, vi = words[f]()
         item = {"factor": f, "weight": round(w, 4), "detail": en, "detail_vi": vi}
+        if f == "readiness":
+            unchecked = unverified_preferences(firm, a, ctx)
+            if unchecked:
+                item["unverified_preferred"] = unchecked
         if explain:
             item["value"] = round(v, 4)
             item["contribution"] = round(w * v, 4)

@@ -142,7 +142,10 @@ class FirmIndex:
             name=np.int32,
             desc=np.int32,
         )
-        self.cert_tab = Table(row=np.int32, code=np.int16, start=np.int32, end=np.int32)
+        # verified: False for a self-declared certificate nobody has checked yet; declared:
+        # the day it was declared (DAY_MIN unknown)
+        self.cert_tab = Table(row=np.int32, code=np.int16, start=np.int32, end=np.int32,
+                              verified=bool, declared=np.int32)
         self.markets = Table(row=np.int32, country=np.int16, target=bool)
         self.lang_tab = Table(row=np.int32, lang=np.int16)
         self.marks = Table(row=np.int32, code=np.int16)
@@ -233,6 +236,8 @@ class FirmIndex:
                         certs.add(c.code),
                         day(c.valid_from, DAY_MIN),
                         day(c.valid_until, DAY_MAX),
+                        c.verified,
+                        day(c.declared_on, DAY_MIN),
                     )
                 )
         countries = self.countries
@@ -371,14 +376,17 @@ class FirmIndex:
             )
         c = self.cert_tab
         lo, hi = dv.span("cert", row)
-        for code, s, e in zip(
-            *(c[k][lo:hi].tolist() for k in ("code", "start", "end")), strict=True
+        for code, s, e, ok, declared in zip(
+            *(c[k][lo:hi].tolist() for k in ("code", "start", "end", "verified", "declared")),
+            strict=True,
         ):
             firm.certifications.append(
                 Cert(
                     self.certs.names[code],
                     date.fromordinal(s) if s != DAY_MIN else None,
                     date.fromordinal(e) if e != DAY_MAX else None,
+                    ok,
+                    date.fromordinal(declared) if declared != DAY_MIN else None,
                 )
             )
         m = self.markets

@@ -20,7 +20,8 @@ from matching.factors import EXPIRED as _EXPIRED
 from matching.factors import EXPIRES_BEFORE as _EXPIRES_BEFORE
 from matching.factors import NONE as _NONE
 from matching.factors import NOT_YET as _NOT_YET
-from matching.factors import gap_words, source_words
+from matching.factors import UNVERIFIED as _UNVERIFIED
+from matching.factors import gap_words, hint_words, source_words
 from matching.index import Derived, FirmIndex
 from matching.records import SIZES, Opportunity, parse_opportunity
 from matching.weights import DIVERSITY_PARAMS, MIN_PRODUCT_FIT
@@ -65,13 +66,19 @@ def _any(n: int, rows: np.ndarray) -> np.ndarray:
     return out
 
 
-def _held(index: FirmIndex, code: str, day: int, n: int, cache: dict) -> np.ndarray:
-    if code not in cache:
+def _held(
+    index: FirmIndex, code: str, day: int, n: int, cache: dict, verified: bool = False
+) -> np.ndarray:
+    """Rows holding `code` valid on `day` (only checked certificates if `verified`)."""
+    key = (code, verified)
+    if key not in cache:
         c = index.cert_tab
         k = index.certs.get(code)
         ok = (c["code"] == k) & (c["start"] <= day) & (c["end"] >= day)
-        cache[code] = _any(n, c["row"][ok])
-    return cache[code]
+        if verified:
+            ok &= c["verified"]
+        cache[key] = _any(n, c["row"][ok])
+    return cache[key]
 
 
 def _hs_fit_codes(dv: Derived, prefixes: list[str]) -> np.ndarray:
@@ -312,7 +319,8 @@ def compute(index: FirmIndex, ctx: fx.Context) -> Scores:
             src[needs & (src < 0)] = i
         need[row.requirement] |= needs
     for c in order:
-        lacks = need[c] & ~_held(index, c, day, n, held_cache)
+        # only checked data meets a hard requirement (factors.assess says why)
+        lacks = need[c] & ~_held(index, c, day, n, held_cache, verified=True)
         missing.append((c, lacks))
     size = f["size"]
     if opp.min_size:
@@ -356,17 +364,19 @@ class Ranking:
         ):
             firm = self.index.firm(row)
             a = fx.assess(firm, self.ctx, cos=float(self.scores.cos[row]))
-            out.append(
-                {
-                    "firm_id": firm.id,
-                    "rank": k + 1,
-                    "score": score,
-                    "name": firm.name,
-                    "reasons": fx.reasons(
-                        firm, a, self.ctx, score, self.explain, pen, self.index.text, row
-                    ),
-                }
-            )
+            item = {
+                "firm_id": firm.id,
+                "rank": k + 1,
+                "score": score,
+                "name": firm.name,
+                "reasons": fx.reasons(
+                    firm, a, self.ctx, score, self.explain, pen, self.index.text, row
+                ),
+            }
+            unchecked = fx.unverified_preferences(firm, a, self.ctx)
+            if unchecked:
+                item["unverified_preferred"] = unchecked  # counted, not yet verified
+            out.append(item)
         return out
 
     def ineligible(self, limit: int | None = None) -> list[dict]:
@@ -501,18 +511,26 @@ def _cert_status(
     if later.any():
         np.minimum.at(first, c["row"][later], c["start"][later].astype(np.int64))
     has = _any(n, c["row"][mine])
+    # self-declared, valid on the day: waits for an officer (latest declaration date, 0 unknown)
+    declared = mine & ~c["verified"] & (c["start"] <= day) & (c["end"] >= day)
+    pending = _any(n, c["row"][declared])
+    latest = np.zeros(n, dtype=np.int64)
+    if declared.any():
+        np.maximum.at(latest, c["row"][declared], c["declared"][declared].astype(np.int64))
     today = ctx.today.toordinal()
     status = np.full(len(rows), _NONE, dtype=np.int8)
     dates = np.zeros(len(rows), dtype=np.int64)
-    lr, fr, hr = last[rows], first[rows], has[rows]
-    exp_mask = hr & (lr >= 0)
+    lr, fr, hr, pr = last[rows], first[rows], has[rows], pending[rows]
+    exp_mask = hr & (lr >= 0) & ~pr
     before = exp_mask & (lr >= today) & (ctx.opp.starts_on is not None)
     status[exp_mask] = _EXPIRED
     status[before] = _EXPIRES_BEFORE
     dates[exp_mask] = lr[exp_mask]
-    ny = hr & ~exp_mask
+    ny = hr & ~exp_mask & ~pr
     status[ny] = _NOT_YET
     dates[ny] = fr[ny]
+    status[pr] = _UNVERIFIED
+    dates[pr] = latest[rows][pr]
     return status, dates
 
 
@@ -533,7 +551,8 @@ def _ineligible_items(index: FirmIndex, ctx: fx.Context, s: Scores, rows: np.nda
     opp = ctx.opp
     rows = np.asarray(rows, dtype=np.int64)
     keys: list[np.ndarray] = []  # per reported code: which variant of its words (0 = not missing)
-    variants: list[tuple[str, list[tuple[str, str]]]] = []
+    # per code: its word variants (en, vi, declared date if it waits for an officer, else None)
+    variants: list[tuple[str, list[tuple[str, str, str | None]]]] = []
     for code, lacks in s.missing:
         hit = lacks[rows]
         if not hit.any():
@@ -547,6 +566,7 @@ def _ineligible_items(index: FirmIndex, ctx: fx.Context, s: Scores, rows: np.nda
                     (
                         f"size {sz} is below the minimum {opp.min_size}",
                         f"quy mô {fx.SIZE_VI[sz]} dưới mức tối thiểu {fx.SIZE_VI[opp.min_size]}",
+                        None,
                     )
                 )
         elif code == "MIN_CAPACITY":
@@ -559,6 +579,7 @@ def _ineligible_items(index: FirmIndex, ctx: fx.Context, s: Scores, rows: np.nda
                         f"{opp.min_annual_capacity_tonnes:g} t",
                         f"năng lực {cap:g} tấn/năm dưới mức tối thiểu "
                         f"{opp.min_annual_capacity_tonnes:g} tấn",
+                        None,
                     )
                 )
         else:
@@ -574,7 +595,9 @@ def _ineligible_items(index: FirmIndex, ctx: fx.Context, s: Scores, rows: np.nda
                 when = date.fromordinal(dt) if dt > 0 else None
                 en, vi = gap_words(code, st, when, ctx)
                 src_en, src_vi = source_words(ctx.mandatory[sr] if sr >= 0 else None)
-                words.append((en + src_en, vi + src_vi))
+                # "" marks a declaration of unknown date (None: not waiting for an officer)
+                declared = (when.isoformat() if when else "") if st == _UNVERIFIED else None
+                words.append((en + src_en, vi + src_vi, declared))
         key = np.zeros(len(rows), dtype=np.int64)
         key[pos] = inv.reshape(-1) + 1
         keys.append(key)
@@ -589,13 +612,18 @@ def _ineligible_items(index: FirmIndex, ctx: fx.Context, s: Scores, rows: np.nda
         miss: list[str] = []
         en: list[str] = []
         vi: list[str] = []
+        pending: list[dict] = []
         for (code, words), k in zip(variants, sig, strict=True):
             if k:
                 miss.append(code)
                 en.append(words[k - 1][0])
                 vi.append(words[k - 1][1])
-        hint = _hint(miss, ctx, day)
-        groups.append((miss, "; ".join(en), "; ".join(vi), hint[0], hint[1], len(miss) == 1))
+                if words[k - 1][2] is not None:
+                    pending.append({"code": code, "declared_on": words[k - 1][2] or None})
+        hint = hint_words(miss, [p["code"] for p in pending], ctx, day)
+        groups.append(
+            (miss, "; ".join(en), "; ".join(vi), hint[0], hint[1], len(miss) == 1, pending)
+        )
     ids = index.ids
     out = []
     append = out.append
@@ -606,19 +634,20 @@ def _ineligible_items(index: FirmIndex, ctx: fx.Context, s: Scores, rows: np.nda
         s.relevant[rows].tolist(),
         strict=True,
     ):
-        miss, en, vi, hint_en, hint_vi, one = groups[g]
-        append(
-            {
-                "firm_id": ids[row],
-                "missing": miss.copy(),
-                "detail": en,
-                "detail_vi": vi,
-                "score_if_eligible": score,
-                "hint": hint_en,
-                "hint_vi": hint_vi,
-                "near_miss": bool(rel and one),
-            }
-        )
+        miss, en, vi, hint_en, hint_vi, one, pending = groups[g]
+        item = {
+            "firm_id": ids[row],
+            "missing": miss.copy(),
+            "detail": en,
+            "detail_vi": vi,
+            "score_if_eligible": score,
+            "hint": hint_en,
+            "hint_vi": hint_vi,
+            "near_miss": bool(rel and one),
+        }
+        if pending:
+            item["unverified"] = [dict(p) for p in pending]
+        append(item)
     return out
 
 
@@ -635,26 +664,6 @@ def _unique_rows(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         key = key * int(span[j]) + (a[:, j] - lo[j])
     _, first, inv = np.unique(key, return_index=True, return_inverse=True)
     return a[first], inv.reshape(-1)
-
-
-def _hint(miss: list[str], ctx: fx.Context, day: str) -> tuple[str, str]:
-    opp = ctx.opp
-    certs = [c for c in miss if not c.startswith("MIN_")]
-    hint_en: list[str] = []
-    hint_vi: list[str] = []
-    if certs:
-        hint_en.append(f"holds {', '.join(ref.cert_name(c, 'en') for c in certs)} valid on {day}")
-        hint_vi.append(
-            f"có chứng nhận {', '.join(ref.cert_name(c, 'vi') for c in certs)} "
-            f"còn hiệu lực ngày {day}"
-        )
-    if "MIN_SIZE" in miss:
-        hint_en.append(f"reaches size {opp.min_size}")
-        hint_vi.append(f"đạt quy mô {fx.SIZE_VI[opp.min_size]}")
-    if "MIN_CAPACITY" in miss:
-        hint_en.append(f"reaches {opp.min_annual_capacity_tonnes:g} t/year")
-        hint_vi.append(f"đạt {opp.min_annual_capacity_tonnes:g} tấn/năm")
-    return ("eligible once it " + " and ".join(hint_en), "đủ điều kiện khi " + " và ".join(hint_vi))
 
 
 def _capacity_of(index: FirmIndex, ctx: fx.Context, s: Scores, rows: np.ndarray) -> np.ndarray:
@@ -701,6 +710,11 @@ def opportunities_for_firm(
                 hint=extra["hint"],
                 hint_vi=extra["hint_vi"],
             )
+            if "unverified" in extra:
+                item["unverified"] = extra["unverified"]
+        unchecked = fx.unverified_preferences(firm, a, ctx)
+        if unchecked:
+            item["unverified_preferred"] = unchecked
         out.append(item)
     out.sort(key=lambda x: (not x["eligible"], -x["score"], str(x["opportunity"])))
     return out

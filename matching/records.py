@@ -88,6 +88,21 @@ def _num(value: Any) -> float | None:
     return out if math.isfinite(out) and out >= 0 else None
 
 
+_FALSE = frozenset({"false", "no", "n", "0", "f"})
+
+
+def _verified(value: Any) -> bool:
+    """The `verified` flag of a certification: only an explicit false makes it unverified
+    (a record without the field comes from a source that has no such notion)."""
+    if value is None or isinstance(value, dict | list):
+        return True
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return value != 0
+    return str(value).strip().lower() not in _FALSE
+
+
 def _list(value: Any) -> list:
     if value is None or value == "":
         return []
@@ -123,11 +138,17 @@ class Product:
 
 @dataclass(slots=True)
 class Cert:
-    """A certificate held by a firm; valid_from/valid_until None = open-ended."""
+    """A certificate held by a firm; valid_from/valid_until None = open-ended.
+
+    `verified` False: the firm declared it and nobody has checked it yet; it counts as a
+    preference but not for a hard requirement. `declared_on`: when it was declared.
+    """
 
     code: str
     valid_from: date | None = None
     valid_until: date | None = None
+    verified: bool = True
+    declared_on: date | None = None
 
 
 @dataclass(slots=True)
@@ -220,6 +241,8 @@ def parse_firm(data: Any) -> Firm:
                 code=_str(c.get("code")).upper(),
                 valid_from=parse_date(c.get("valid_from"), f"certifications[{i}].valid_from"),
                 valid_until=parse_date(c.get("valid_until"), f"certifications[{i}].valid_until"),
+                verified=_verified(c.get("verified")),
+                declared_on=parse_date(c.get("declared_on"), f"certifications[{i}].declared_on"),
             )
         )
     stores = []

@@ -18,6 +18,7 @@ from crm.models import (
     Opportunity,
     ShortlistEntry,
 )
+from crm.verification.queries import unverified_certifications
 
 STALE_AFTER_DAYS = 365
 EXPIRY_WARN_DAYS = 90
@@ -96,6 +97,28 @@ def documents_of(firm: Firm) -> list[Document]:
     """The firm's scans, newest first."""
     return list(db.session.scalars(
         select(Document).where(Document.firm_id == firm.id).order_by(Document.id.desc())))
+
+
+@dataclass(frozen=True)
+class AwaitingCheck:
+    """A certificate the firm declared that no officer has accepted yet."""
+
+    cert: Certification
+    declared_on: date
+    has_scan: bool
+
+
+def declared_certifications(firm: Firm) -> list[AwaitingCheck]:
+    """The firm's certificates that do not yet count for hard requirements, oldest first."""
+    declared = unverified_certifications([firm.id])
+    if not declared:
+        return []
+    scanned = set(db.session.scalars(select(Document.certification_id).where(
+        Document.firm_id == firm.id, Document.certification_id.in_(declared))))
+    certs = {c.id: c for c in firm.certifications}
+    return [AwaitingCheck(certs[cid], item.declared_on, cid in scanned)
+            for cid, item in sorted(declared.items(), key=lambda kv: kv[1].change_id)
+            if cid in certs]
 
 
 def pending_changes_count(firm: Firm) -> int:

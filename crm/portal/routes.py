@@ -80,6 +80,7 @@ def dashboard() -> ResponseReturnValue:
         stale=queries.is_stale(firm, utcnow()),
         expiring=queries.expiring_certificates(firm, today),
         pending=queries.pending_changes_count(firm),
+        declared=queries.declared_certifications(firm),
         documents=queries.documents_of(firm),
     )
 

@@ -13,14 +13,21 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from crm import paging
-from crm.auth.policy import READ_ROLES, WRITE_ROLES, firm_or_404, roles_required
+from crm.auth.policy import (
+    HIDDEN_PERSONAL,
+    READ_ROLES,
+    WRITE_ROLES,
+    firm_or_404,
+    roles_required,
+    sees_personal_data,
+)
 from crm.errors import UserError
 from crm.extensions import db
 from crm.firms.services import FIELD_LABELS
 from crm.history import display_value
 from crm.models import ChangeRecord, RegistrationRequest
 from crm.models.base import utcnow
-from crm.models.portal import FIELD_CREATED, FIELD_DELETED
+from crm.models.portal import FIELD_CREATED, FIELD_DELETED, FIELD_ERASED
 from crm.portal import queries as portal_queries
 from crm.portal import services as portal_services
 from crm.portal.forms import DecisionForm, InvitationForm
@@ -55,6 +62,7 @@ SUB_FIELD_LABELS = {
     "size": _l("Dung lượng (byte)"), "certification_id": _l("Chứng nhận"),
     "uploaded_by_id": _l("Người tải lên"), "uploaded_at": _l("Ngày tải lên"),
     "tax_code": _l("Mã số thuế"),
+    FIELD_ERASED: _l("Xóa theo yêu cầu (dữ liệu cá nhân)"),
 }
 
 
@@ -65,8 +73,17 @@ def _field_name(entity: str, field: str) -> str:
 
 
 @bp.app_template_global()
-def change_value(value: object, entity: str = "firm") -> str:
-    """Old/new value of a ChangeRecord as text; a whole entity as 'label: value; ...'."""
+def change_value(value: object, entity: str = "firm", personal: bool = True) -> str:
+    """Old/new value of a ChangeRecord as text; a whole entity as 'label: value; ...'.
+
+    Without `personal` (crm.auth.policy.sees_personal_data) a contact person's values, and
+    the contact names a new firm's summary lists, read "ẩn (dữ liệu cá nhân)".
+    """
+    if not personal and value not in (None, "", [], {}):
+        if entity == "contact":
+            return str(HIDDEN_PERSONAL)
+        if isinstance(value, dict) and value.get("contacts"):
+            value = {**value, "contacts": str(HIDDEN_PERSONAL)}
     if isinstance(value, dict):
         return "; ".join(f"{_field_name(entity, k)}: {display_value(v)}"
                          for k, v in value.items())
@@ -94,8 +111,15 @@ def source_label(source: str) -> str:
     return str(SOURCE_LABELS.get(source, source))
 
 
+def _local(target: str | None) -> str | None:
+    """`target` if it is a path on this site (a crafted link must not lead elsewhere)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
 def _back() -> str:
-    return request.form.get("next") or url_for("verification.queue")
+    return _local(request.form.get("next")) or url_for("verification.queue")
 
 
 @bp.route("/")
@@ -134,13 +158,28 @@ def review(firm_id: int) -> ResponseReturnValue:
     return redirect(_back())
 
 
+@bp.route("/changes/<int:change_id>")
+@roles_required(WRITE_ROLES)
+def change(change_id: int) -> ResponseReturnValue:
+    """One self-declared change to check (the link of a 'chờ xác minh' near-miss): with the
+    other pending changes of the same item, the item as it is now and its scans."""
+    record = db.get_or_404(ChangeRecord, change_id)
+    firm = firm_or_404(record.firm_id)
+    return render_template(
+        "verification/change.html", change=record, firm=firm,
+        pending=queries.entity_pending(record), cert=queries.certification_of(record),
+        scans=queries.scans_of(record), back=_local(request.args.get("next")),
+        personal=sees_personal_data(current_user, firm))
+
+
 @bp.route("/firms/<int:firm_id>/history")
 @roles_required(READ_ROLES)
 def history(firm_id: int) -> ResponseReturnValue:
     """Field-by-field history of a firm: who, when, old → new, source, review."""
     firm = firm_or_404(firm_id)
     page = paging.paginate(queries.history_of(firm), per_page=50)
-    return render_template("verification/history.html", firm=firm, page=page)
+    return render_template("verification/history.html", firm=firm, page=page,
+                           personal=sees_personal_data(current_user, firm))
 
 
 @bp.route("/attention")

@@ -52,11 +52,17 @@ def _pending(change: ChangeRecord) -> None:
 
 
 def _settle_firm(firm: Firm) -> None:
-    """A firm with nothing left to check is verified."""
+    """A firm with nothing left to check is verified.
+
+    The firm's updated_at moves in any case: a verified certificate now meets hard
+    requirements, and the ranking index (crm.ranking) re-reads the firms whose updated_at
+    moved, whether or not anything else of the firm changed.
+    """
     left = db.session.scalar(select(func.count()).select_from(ChangeRecord).where(
         ChangeRecord.firm_id == firm.id, ChangeRecord.review_status == "pending"))
     if not left:
         firm.verification_status = "verified"
+    firm.updated_at = utcnow()
 
 
 def _mark(changes: Iterable[ChangeRecord], status: str, by: User) -> None:
