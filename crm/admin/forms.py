@@ -2,7 +2,15 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, IntegerField, SelectField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from crm import audit
@@ -94,3 +102,12 @@ class ConfirmForm(FlaskForm):
     """A button that only carries the CSRF token."""
 
     submit = SubmitField(_l("Xác nhận"))
+
+
+class EraseContactForm(FlaskForm):
+    """Confirm erasing a contact person on request: a ticked box and the CSRF token."""
+
+    confirm = BooleanField(
+        _l("Tôi đã kiểm tra yêu cầu xóa của chính người này; việc xóa không hoàn tác được."),
+        validators=[DataRequired(_l("Hãy đánh dấu xác nhận trước khi xóa."))])
+    submit = SubmitField(_l("Xóa dữ liệu cá nhân"))

@@ -1,4 +1,4 @@
-"""Admin pages: the audit log and user management. Admins only."""
+"""Admin pages: the audit log, user management, erasing a contact person. Admins only."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from crm.admin import bp, queries, services
 from crm.admin.forms import (
     AuditFilterForm,
     ConfirmForm,
+    EraseContactForm,
     RoleForm,
     UserCreateForm,
     UserFilterForm,
@@ -20,7 +21,7 @@ from crm.auth.policy import ADMIN_ROLES, roles_required
 from crm.auth.services import RESET_LIFETIME, create_reset_link
 from crm.errors import UserError
 from crm.extensions import db
-from crm.models import User
+from crm.models import Contact, User
 
 PER_PAGE = 50
 
@@ -140,3 +141,25 @@ def user_reset_link(user_id: int) -> ResponseReturnValue:
     token = create_reset_link(user, by=current_user)
     db.session.commit()
     return _link_page(user, token)
+
+
+@bp.route("/contacts/<int:contact_id>/erase", methods=["GET", "POST"])
+@roles_required(ADMIN_ROLES)
+def contact_erase(contact_id: int) -> ResponseReturnValue:
+    """Erase a contact person on request (Decree 13/2023): confirm, then anonymise."""
+    contact = db.get_or_404(Contact, contact_id)
+    form = EraseContactForm()
+    if form.validate_on_submit():
+        try:
+            rows = services.erase_contact(contact, by=current_user)
+        except UserError as err:
+            db.session.rollback()
+            flash(err.message, "warning")
+        else:
+            db.session.commit()
+            flash(_("Đã xóa dữ liệu của người liên hệ #%(id)d (và ở %(n)d dòng lịch sử).",
+                    id=contact_id, n=rows), "success")
+        return redirect(url_for("firms.show", firm_id=contact.firm_id, _anchor="contacts"))
+    return render_template("admin/contact_erase.html", form=form, contact=contact,
+                           erased=services.is_erased(contact),
+                           history_rows=services.contact_history_rows(contact))

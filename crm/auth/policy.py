@@ -8,6 +8,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Flask, abort, g, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from crm.extensions import db, login_manager
@@ -19,6 +20,13 @@ ALL_ROLES = frozenset({"admin", "manager", "officer", "enterprise", "viewer"})
 READ_ROLES = frozenset({"admin", "manager", "officer", "viewer"})  # staff-wide reading
 WRITE_ROLES = frozenset({"admin", "manager", "officer"})
 ADMIN_ROLES = frozenset({"admin"})
+# Decree 13/2023/NĐ-CP: personal data is processed only for its purpose. Officers, managers
+# and admins call and write to firms' contact persons and look after enterprise accounts; a
+# viewer reads registries, dashboards and reports and has no use for their names, phones or
+# e-mails. An enterprise user sees those of its own firm (crm.auth.policy.sees_personal_data).
+PERSONAL_DATA_ROLES = WRITE_ROLES
+# Shown instead of a contact person's or enterprise user's name, phone or e-mail.
+HIDDEN_PERSONAL = _l("ẩn (dữ liệu cá nhân)")
 # Reachable without logging in.
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.set_language", "static", "bootstrap.static",
                               "health"})
@@ -68,6 +76,20 @@ def can_edit_firm(user: User, firm: Firm) -> bool:
     return user.role in WRITE_ROLES or (user.role == "enterprise" and user.firm_id == firm.id)
 
 
+def sees_personal_data(user: Any, firm: Firm | int | None = None) -> bool:
+    """May `user` see contact persons and enterprise users (of `firm`, when given)?
+
+    Staff who work with firms see them everywhere; an enterprise user only those of its own
+    firm; a viewer nowhere (pages and exports show HIDDEN_PERSONAL or leave the column out).
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.role in PERSONAL_DATA_ROLES:
+        return True
+    firm_id = firm.id if isinstance(firm, Firm) else firm
+    return user.role == "enterprise" and firm_id is not None and user.firm_id == firm_id
+
+
 def install(app: Flask) -> None:
     """Require a logged-in user for every endpoint not in PUBLIC_ENDPOINTS."""
     login_manager.login_view = "auth.login"
@@ -101,3 +123,5 @@ def install(app: Flask) -> None:
 
     app.jinja_env.globals["can_edit_firm"] = can_edit_firm
     app.jinja_env.globals["WRITE_ROLES"] = WRITE_ROLES
+    app.jinja_env.globals["sees_personal_data"] = sees_personal_data
+    app.jinja_env.globals["HIDDEN_PERSONAL"] = HIDDEN_PERSONAL

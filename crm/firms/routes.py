@@ -17,7 +17,14 @@ from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
 
 from crm import audit, display
-from crm.auth.policy import ALL_ROLES, WRITE_ROLES, can_edit_firm, firm_or_404, roles_required
+from crm.auth.policy import (
+    ALL_ROLES,
+    WRITE_ROLES,
+    can_edit_firm,
+    firm_or_404,
+    roles_required,
+    sees_personal_data,
+)
 from crm.errors import UserError
 from crm.extensions import db
 from crm.firms import bp, services
@@ -31,6 +38,7 @@ from crm.firms.forms import (
     TrademarkForm,
     form_data,
 )
+from crm.hscodes.services import form_suggestions
 from crm.models import (
     Certification,
     Contact,
@@ -128,6 +136,7 @@ def show(firm_id: int) -> ResponseReturnValue:
         "firms/show.html", firm=firm, today=_today(), language_name=language_name,
         can_edit=can_edit_firm(current_user, firm),
         is_staff=current_user.role in WRITE_ROLES,
+        personal=sees_personal_data(current_user, firm),
     )
 
 
@@ -279,7 +288,8 @@ def item_new(firm_id: int, kind: str) -> ResponseReturnValue:
             flash(_l("Đã lưu."), "success")
             return redirect(_back(firm, spec))
     return render_template("firms/item_edit.html", form=form, firm=firm, outcome=outcome,
-                           title=spec.title_new, back=_back(firm, spec))
+                           title=spec.title_new, back=_back(firm, spec),
+                           hs=form_suggestions(form) if kind == "products" else None)
 
 
 @bp.route("/<int:firm_id>/<kind>/<int:item_id>/edit", methods=["GET", "POST"])
@@ -298,7 +308,8 @@ def item_edit(firm_id: int, kind: str, item_id: int) -> ResponseReturnValue:
             flash(_l("Đã lưu."), "success")
             return redirect(_back(firm, spec))
     return render_template("firms/item_edit.html", form=form, firm=firm, outcome=outcome,
-                           title=spec.title_edit, back=_back(firm, spec))
+                           title=spec.title_edit, back=_back(firm, spec),
+                           hs=form_suggestions(form) if kind == "products" else None)
 
 
 @bp.route("/<int:firm_id>/<kind>/<int:item_id>/remove", methods=["POST"])

@@ -24,6 +24,8 @@ REGISTRATION_STATUSES = ("pending", "approved", "rejected")
 # Pseudo-field names for a whole sub-entity appearing or disappearing.
 FIELD_CREATED = "+"
 FIELD_DELETED = "-"
+# Pseudo-field of a contact person erased on request (crm.admin.services.erase_contact).
+FIELD_ERASED = "erased"
 
 
 class ChangeRecord(db.Model):

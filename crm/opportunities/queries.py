@@ -117,6 +117,12 @@ def export_rows(opp: Opportunity) -> Iterator[tuple[ShortlistEntry, Firm, Contac
         yield row[0], row[1], row[2], row[3]
 
 
+def export_count(opp: Opportunity) -> int:
+    """How many rows export_rows gives (one per shortlist entry): for the audit trail."""
+    return db.session.scalar(select(func.count()).select_from(ShortlistEntry)
+                             .where(ShortlistEntry.opportunity_id == opp.id)) or 0
+
+
 def status_notes(opp: Opportunity, statuses: tuple[str, ...] = ("passed_over", "declined")
                  ) -> dict[tuple[int, str], str]:
     """(entry id, status) -> the note of the entry's latest move to that status: why a firm

@@ -21,7 +21,13 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from crm import audit, ranking
-from crm.auth.policy import READ_ROLES, WRITE_ROLES, roles_required
+from crm.auth.policy import (
+    HIDDEN_PERSONAL,
+    READ_ROLES,
+    WRITE_ROLES,
+    roles_required,
+    sees_personal_data,
+)
 from crm.display import label, provinces
 from crm.errors import UserError
 from crm.extensions import db
@@ -311,6 +317,11 @@ def entry_status(opp_id: int, entry_id: int) -> ResponseReturnValue:
     return redirect(url_for("opportunities.entry", opp_id=opp_id, entry_id=entry_id))
 
 
+def _export_kinds(personal: bool) -> list[str]:
+    """Personal data in a shortlist file: officers' names, contact persons if `personal`."""
+    return [audit.CONTACT_PERSONS, audit.STAFF_NAMES] if personal else [audit.STAFF_NAMES]
+
+
 def _filename(opp: Opportunity, ext: str) -> str:
     return f"danh-sach-{opp.code}.{ext}"
 
@@ -320,10 +331,12 @@ def _filename(opp: Opportunity, ext: str) -> str:
 def export_xlsx(opp_id: int) -> ResponseReturnValue:
     """The shortlist as an Excel workbook."""
     opp = db.get_or_404(Opportunity, opp_id)
-    audit.record("export", "opportunity", opp.id, {"format": "xlsx"})
+    personal = sees_personal_data(current_user)
+    audit.record_export("shortlist", "opportunity", opp.id, format="xlsx",
+                        rows=queries.export_count(opp), personal_data=_export_kinds(personal))
     db.session.commit()
     return Response(
-        exports.shortlist_xlsx(opp),
+        exports.shortlist_xlsx(opp, personal=personal),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{_filename(opp, "xlsx")}"'})
 
@@ -333,10 +346,13 @@ def export_xlsx(opp_id: int) -> ResponseReturnValue:
 def export_csv(opp_id: int) -> ResponseReturnValue:
     """The shortlist as CSV (UTF-8 with BOM), streamed."""
     opp = db.get_or_404(Opportunity, opp_id)
-    audit.record("export", "opportunity", opp.id, {"format": "csv"})
+    personal = sees_personal_data(current_user)
+    audit.record_export("shortlist", "opportunity", opp.id, format="csv",
+                        rows=queries.export_count(opp), personal_data=_export_kinds(personal))
     db.session.commit()
     return Response(
-        stream_with_context(exports.shortlist_csv(opp)), mimetype="text/csv; charset=utf-8",
+        stream_with_context(exports.shortlist_csv(opp, personal=personal)),
+        mimetype="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{_filename(opp, "csv")}"'})
 
 
@@ -351,8 +367,13 @@ def fitting_opportunities(firm: Firm, limit: int = 5) -> list[dict]:
 
 @bp.app_template_global()
 def event_user_name(user_id: int | None) -> str:
-    """Name of the user who made a shortlist change."""
+    """Name of the user who made a shortlist change (a firm's own user only to those who may
+    see it: Decree 13/2023)."""
     from crm.models import User
 
     user = db.session.get(User, user_id) if user_id else None
-    return user.name if user else "—"
+    if user is None:
+        return "—"
+    if user.role == "enterprise" and not sees_personal_data(current_user, user.firm_id):
+        return str(HIDDEN_PERSONAL)
+    return user.name

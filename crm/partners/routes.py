@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from crm import paging
-from crm.auth.policy import READ_ROLES, WRITE_ROLES, roles_required
+from crm.auth.policy import READ_ROLES, WRITE_ROLES, roles_required, sees_personal_data
 from crm.errors import UserError
 from crm.extensions import db
 from crm.models import Partner
@@ -46,7 +46,8 @@ def index() -> ResponseReturnValue:
         diaspora=bool(form.diaspora.data), archived=bool(form.archived.data))
     page = paging.paginate(queries.partner_select(filters), per_page=PER_PAGE)
     args = {k: v for k, v in request.args.items() if v and k != "page"}
-    return render_template("partners/list.html", form=form, page=page, args=args)
+    return render_template("partners/list.html", form=form, page=page, args=args,
+                           personal=sees_personal_data(current_user))
 
 
 @bp.route("/<int:partner_id>")
@@ -54,7 +55,8 @@ def index() -> ResponseReturnValue:
 def show(partner_id: int) -> ResponseReturnValue:
     """One partner."""
     partner = db.get_or_404(Partner, partner_id)
-    return render_template("partners/show.html", partner=partner, archive_form=ArchiveForm())
+    return render_template("partners/show.html", partner=partner, archive_form=ArchiveForm(),
+                           personal=sees_personal_data(current_user))
 
 
 def _prepare(form: PartnerForm) -> PartnerForm:

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
 
 from crm import display, kpi, spreadsheets
 from crm.extensions import db
@@ -106,6 +107,15 @@ def outcomes(programme: Programme, year: int, limit: int | None = None) -> Itera
     if limit:
         stmt = stmt.limit(limit)
     yield from db.session.scalars(stmt.execution_options(yield_per=500))
+
+
+def annual_report_rows(programme: Programme, year: int) -> int:
+    """Data rows of the activities and outcomes sheets (for the audit trail: the activities
+    name the officers)."""
+    scope = year_scope(programme, year)
+    return sum(db.session.scalar(select(func.count()).select_from(
+        stmt.order_by(None).subquery())) or 0
+        for stmt in (kpi.interactions_in(scope), kpi.outcomes_in(scope)))
 
 
 def activity_row(it: Interaction) -> list[Any]:

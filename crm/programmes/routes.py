@@ -157,7 +157,9 @@ def report_xlsx(programme_id: int) -> ResponseReturnValue:
     """The annual report as an Excel workbook."""
     programme = db.get_or_404(Programme, programme_id)
     year = _year(programme)
-    audit.record("export", "programme", programme.id, {"report": "annual", "year": year})
+    audit.record_export("annual_report", "programme", programme.id, year=year,
+                        rows=reports.annual_report_rows(programme, year),
+                        personal_data=[audit.STAFF_NAMES])
     db.session.commit()
     return _download(reports.annual_report_xlsx(programme, year),
                      f"bao-cao-{programme.code}-{year}.xlsx")
@@ -181,7 +183,8 @@ def proposal_xlsx(programme_id: int) -> ResponseReturnValue:
     programme = db.get_or_404(Programme, programme_id)
     year = _year(programme)
     filled = reports.proposal(programme, year, request.args.get("lead_unit"))
-    audit.record("export", "programme", programme.id, {"report": "proposal", "year": year})
+    audit.record_export("proposal", "programme", programme.id, year=year,
+                        rows=len(filled.items), personal_data=[])
     db.session.commit()
     return _download(reports.proposal_xlsx(programme, filled),
                      f"de-xuat-{programme.code}-{year}.xlsx")
