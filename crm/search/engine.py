@@ -461,7 +461,7 @@ class SearchIndex:
         for s in page:
             fields = [(FIELDS[int(c.fields[s])], c.label) for c in concepts if c.score[s] > 0]
             if place[s]:
-                fields.append(("place", ", ".join(t for _c, t in reading.places)))
+                fields += [("place", typed) for _c, typed in reading.places]
             hits[int(cols.firm_id[s])] = Hit(fields)
         terms = set(place_words)
         for c in concepts:

@@ -73,6 +73,11 @@ class Reading:
     legal_forms: list[str] = field(default_factory=list)  # words ignored
     legal_kinds: set[str] = field(default_factory=set)  # llc, jsc... they name
     phrases: list[Phrase] = field(default_factory=list)  # everything else, in order
+    typed: dict[str, str] = field(default_factory=dict)  # folded words -> as typed
+
+    def shown(self, folded: str) -> str:
+        """Folded words of the query as the user typed them ("dak lak" -> "Đắk Lắk")."""
+        return self.typed.get(folded, folded)
 
     def without_place(self, typed: str) -> str:
         """The query again without one of its places (the chip's remove link), folded."""
@@ -133,6 +138,15 @@ def _longest(words: list[str], i: int, table: dict[tuple[str, ...], object],
     return 0
 
 
+def _as_typed(text: str, words: list[str]) -> list[str]:
+    """The typed form of each folded word (the folded word itself where they do not align)."""
+    typed: list[str] = []
+    for token in re.split(r"[\W_]+", text):
+        folded = fold_words(token).split()
+        typed += [token] if len(folded) == 1 else folded
+    return typed[:len(words)] if len(typed) >= len(words) else list(words)
+
+
 def read_query(raw: str | None) -> Reading:
     """Read a query: tax code, HS codes, places, legal forms and phrases (see module doc)."""
     text = (raw or "").strip()[:MAX_QUERY]
@@ -150,6 +164,7 @@ def read_query(raw: str | None) -> Reading:
 
     rest = _HS.sub(take_hs, text)
     words = fold_words(rest.replace("_", " ")).split()[:MAX_WORDS]
+    originals = _as_typed(rest, words)
     places = place_aliases()
     place_max = max((len(k) for k in places), default=0)
     synonyms = synonym_groups()
@@ -162,6 +177,7 @@ def read_query(raw: str | None) -> Reading:
             code = places[tuple(words[i:i + n])]
             if all(code != c for c, _ in reading.places):
                 reading.places.append((code, " ".join(words[i:i + n])))
+            reading.typed[" ".join(words[i:i + n])] = " ".join(originals[i:i + n])
             i += n
             continue
         n = _longest(words, i, LEGAL_FORMS, _LEGAL_MAX)  # type: ignore[arg-type]
@@ -176,10 +192,12 @@ def read_query(raw: str | None) -> Reading:
         if n:
             key = tuple(words[i:i + n])
             reading.phrases.append(Phrase(key, [a for a in synonyms[key] if a != key]))
+            reading.typed[" ".join(key)] = " ".join(originals[i:i + n])
             i += n
             continue
         if words[i] not in {p.words[0] for p in reading.phrases if len(p.words) == 1}:
             reading.phrases.append(Phrase((words[i],)))
+            reading.typed[words[i]] = originals[i]
         i += 1
     if not reading.phrases and not reading.places and not reading.hs_codes \
             and reading.legal_forms:
