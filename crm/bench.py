@@ -166,6 +166,7 @@ from crm.opportunities.bench import ranking_bench  # noqa: E402
 
 bench_command.add_command(ranking_bench)
 bench_command.add_command(importlib.import_module("crm.imports.bench").import_bench)
+bench_command.add_command(importlib.import_module("crm.hscodes.bench").hs_suggest_bench)
 
 
 @bench_command.command("search-quality")
