@@ -158,6 +158,8 @@ def add_table(wb: Workbook, title: str, headings: Sequence[str], rows: Iterable[
     header = []
     for heading in headings:
         cell = xlsx_cell(ws, heading)
+        if cell is None:  # an empty heading: keep the column, without a name
+            cell = WriteOnlyCell(ws, value=None)
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         header.append(cell)

@@ -71,3 +71,19 @@ def test_columns_fit_their_values_within_bounds(ctx):
     assert widths[2] == spreadsheets.MAX_WIDTH
     assert ws.freeze_panes == "A2"
     assert ws.auto_filter.ref == "A1:C2"
+
+
+def test_an_empty_heading_keeps_its_column():
+    from io import BytesIO
+
+    from openpyxl import Workbook, load_workbook
+
+    from crm.spreadsheets import add_table
+
+    wb = Workbook(write_only=True)
+    add_table(wb, "t", ["Tên", "", "MST"], [["a", "b", "c"]])
+    out = BytesIO()
+    wb.save(out)
+    ws = load_workbook(BytesIO(out.getvalue())).active
+    assert [c.value for c in ws[1]] == ["Tên", None, "MST"]
+    assert [c.value for c in ws[2]] == ["a", "b", "c"]

@@ -1,4 +1,5 @@
-"""`crm import FILE [--dry-run] [--partial OUT]`: the import from the command line."""
+"""`crm import FILE [--dry-run] [--partial OUT] [--take-from-file]`: the import from the
+command line."""
 
 from __future__ import annotations
 
@@ -18,8 +19,13 @@ MAX_LISTED_ERRORS = 50
 @click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
 @click.option("--partial", "partial_out", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Import the valid rows; write the rejected ones to this file.")
+@click.option("--take-from-file", is_flag=True,
+              help="Where a value really differs from the stored one, take the file's "
+                   "(default: keep the stored value). A worse form of the same value "
+                   "(unaccented, upper case, cut short) never replaces the stored one.")
 @with_appcontext
-def import_command(file: Path, dry_run: bool, partial_out: Path | None) -> None:
+def import_command(file: Path, dry_run: bool, partial_out: Path | None,
+                   take_from_file: bool) -> None:
     """Import firms from an .xlsx or .csv file (all-or-nothing unless --partial)."""
     from crm.extensions import db
     from crm.imports import parsing, services
@@ -39,7 +45,8 @@ def import_command(file: Path, dry_run: bool, partial_out: Path | None) -> None:
             click.echo(f"  {done} / {total}", err=True)
 
         try:
-            report = services.plan_import(table, mapping, progress=progress)
+            report = services.plan_import(table, mapping, progress=progress,
+                                          take=take_from_file)
         except UserError as err:
             fail(err.message)
         for result in report.errors[:MAX_LISTED_ERRORS]:
@@ -47,9 +54,20 @@ def import_command(file: Path, dry_run: bool, partial_out: Path | None) -> None:
         if len(report.errors) > MAX_LISTED_ERRORS:
             click.echo(f"... and {len(report.errors) - MAX_LISTED_ERRORS} more rows with errors",
                        err=True)
+        conflicts = report.conflicts()
+        for result, conflict in conflicts[:MAX_LISTED_ERRORS]:
+            outcome = "file's value taken" if conflict.taken else "stored value kept"
+            click.echo(f"row {result.row}: {conflict.label}: stored {conflict.old!s}, file "
+                       f"{conflict.new!s} ({outcome})", err=True)
+        if len(conflicts) > MAX_LISTED_ERRORS:
+            click.echo(f"... and {len(conflicts) - MAX_LISTED_ERRORS} more differences",
+                       err=True)
         summary = report.summary()
         line = (f"{summary['total']} rows: {summary['create']} to create, {summary['update']} "
                 f"to update, {summary['unchanged']} unchanged, {summary['error']} with errors")
+        if summary["kept"]:
+            line += (f", {summary['kept']} differences keep the stored value "
+                     f"(--take-from-file takes the file's)")
         if dry_run:
             db.session.rollback()
             click.echo(f"dry run: {line}")

@@ -29,4 +29,5 @@ class RunForm(FlaskForm):
         ("partial", _l("Nhập các dòng hợp lệ và trả lại các dòng lỗi thành một tệp")),
     ], default="all")
     confirm_partial = BooleanField(_l("Tôi hiểu: các dòng lỗi sẽ không được nhập"))
+    take_all = BooleanField(_l("Lấy giá trị trong tệp cho mọi khác biệt"))
     submit = SubmitField(_l("Nhập dữ liệu"))

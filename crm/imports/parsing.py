@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 
 from crm.errors import UserError
 from crm.imports.mapping import header_score
+from crm.spreadsheets import FORMULA_STARTS
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -138,9 +139,7 @@ def decode_text(data: bytes) -> tuple[str, str]:
 
 def _csv_rows(path: Path) -> tuple[list[list[Any]], str, str]:
     text, encoding = decode_text(path.read_bytes())
-    first_lines = "\n".join(text.splitlines()[:HEADER_SCAN_ROWS])
-    counts = {d: first_lines.count(d) for d in (";", ",", "\t")}
-    delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+    delimiter = _delimiter("\n".join(text.splitlines()[:HEADER_SCAN_ROWS]))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows = [row for row in reader]
     while rows and not any(_filled(c) for c in rows[-1]):
@@ -150,12 +149,30 @@ def _csv_rows(path: Path) -> tuple[list[list[Any]], str, str]:
     return rows, delimiter, encoding
 
 
+def _delimiter(sample: str) -> str:
+    """The delimiter that splits the first lines into the same number of columns most often
+    (quoted cells read as cells: "Cà phê; Hồ tiêu" in a comma file is one cell)."""
+    best, best_score = ",", (0, 0)
+    for candidate in (",", ";", "\t"):
+        widths = [len(r) for r in csv.reader(io.StringIO(sample, newline=""),
+                                              delimiter=candidate) if any(c.strip() for c in r)]
+        widths = [w for w in widths if w > 1]  # a title line is one cell whatever the delimiter
+        if not widths:
+            continue
+        modal = max(set(widths), key=lambda w: (widths.count(w), w))
+        score = (widths.count(modal), modal)
+        if score > best_score:
+            best, best_score = candidate, score
+    return best
+
+
 def _filled(value: Any) -> bool:
     return value is not None and not (isinstance(value, str) and not value.strip())
 
 
 def _split_heading(table: Table, raw_rows: list[list[Any]]) -> None:
     """Find the heading row (most known headings in the first rows) and the data under it."""
+    raw_rows = [[unquote(c) for c in r] for r in raw_rows]
     scan = raw_rows[:HEADER_SCAN_ROWS]
     scores = [header_score(r) for r in scan]
     best = max(range(len(scan)), key=lambda i: (scores[i], -i)) if scan else 0
@@ -204,6 +221,15 @@ def _is_sub_heading(top: list[str], below: list[Any]) -> bool:
 
 
 # --- cell values ----------------------------------------------------------------------------
+
+def unquote(value: Any) -> Any:
+    """A text cell without the apostrophe an export put before "=", "+", "-", "@", tab or CR
+    (crm.spreadsheets.csv_value) so that a spreadsheet would not evaluate it: re-importing a
+    file the CRM wrote gives back the value, not the apostrophe."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
 
 def to_text(value: Any) -> str | None:
     """Stripped text, or None for an empty cell; whole floats lose their '.0'."""
@@ -309,13 +335,14 @@ def to_tax_code_text(value: Any) -> str | None:
 
 
 def to_phone_text(value: Any) -> str | None:
-    """A phone number as text; a number cell that lost its leading zero gets it back."""
+    """A phone number as text; one that lost its leading zero (a number cell, or the CSV
+    a spreadsheet wrote from one) gets it back."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if isinstance(value, int):
-        text = str(value)
-        return "0" + text if len(text) in (9, 10) and not text.startswith("84") else text
-    return to_text(value)
+    text = str(value) if isinstance(value, int) else to_text(value)
+    if text and text.isdigit() and len(text) in (9, 10) and not text.startswith(("0", "84")):
+        return "0" + text
+    return text
 
 
 def to_list(value: Any) -> list[str]:

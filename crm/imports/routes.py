@@ -27,14 +27,16 @@ from crm.auth.policy import WRITE_ROLES, roles_required
 from crm.errors import UserError
 from crm.extensions import db
 from crm.firms.services import thousands
+from crm.hscodes.services import import_hints
 from crm.imports import bp, parsing, services
 from crm.imports.forms import MappingForm, RunForm, UploadForm
 from crm.imports.mapping import FIELDS
-from crm.imports.services import ImportReport, Steps
+from crm.imports.services import ImportReport, Steps, Take
 
 log = logging.getLogger("crm.imports")
 PREVIEW_ROWS = 5
 SHOWN_ROWS = 200  # rows listed per section of a report; the counts cover all of them
+CONFLICT_PREFIX = "conflict-"  # radio "conflict-<row>-<key>": "keep" (default) or "file"
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -92,7 +94,9 @@ def mapping(token: str) -> ResponseReturnValue:
     return render_template(
         "imports/mapping.html", form=form, run_form=RunForm(), meta=meta, token=token,
         table=table, chosen=chosen, fields=FIELDS, preview=table.rows[:PREVIEW_ROWS],
-        report=report, mapping_error=mapping_error, shown=SHOWN_ROWS)
+        report=report, mapping_error=mapping_error, shown=SHOWN_ROWS,
+        conflict_prefix=CONFLICT_PREFIX,
+        hs_hints=import_hints(table, chosen) if report else None)
 
 
 @bp.route("/<token>/run", methods=["POST"])
@@ -111,7 +115,7 @@ def run(token: str) -> ResponseReturnValue:
     table = _read(path, meta["kind"])
     if table is None:
         return redirect(url_for("imports.index"))
-    job = _ImportJob(token, meta, table, partial)
+    job = _ImportJob(token, meta, table, partial, True if form.take_all.data else _choices())
     if len(table.rows) > current_app.config["IMPORT_STREAM_ROWS"]:
         # A large file: the page shows each chunk as it is checked and written.
         return Response(stream_with_context(stream_template(
@@ -126,11 +130,25 @@ def run(token: str) -> ResponseReturnValue:
                            rejected_file=job.rejected_file, shown=SHOWN_ROWS)
 
 
+def _choices() -> set[tuple[int, str]]:
+    """The conflicts where the officer chose the file's value, as (row, key)."""
+    out = set()
+    for name, value in request.form.items():
+        if value != "file" or not name.startswith(CONFLICT_PREFIX):
+            continue
+        row, _sep, key = name.removeprefix(CONFLICT_PREFIX).partition("-")
+        if row.isdigit() and key:
+            out.add((int(row), key))
+    return out
+
+
 class _ImportJob:
     """One import, run as progress lines (for a streamed page); then its outcome."""
 
-    def __init__(self, token: str, meta: dict, table: parsing.Table, partial: bool) -> None:
+    def __init__(self, token: str, meta: dict, table: parsing.Table, partial: bool,
+                 take: Take = False) -> None:
         self.token, self.meta, self.table, self.partial = token, meta, table, partial
+        self.take = take
         self.report: ImportReport | None = None
         self.error: str | None = None
         self.rejected_file: str | None = None
@@ -139,7 +157,7 @@ class _ImportJob:
         """Check, write and commit, saying how far it got after each chunk."""
         try:
             report = yield from _lines(
-                services.plan_import_steps(self.table, self.meta["mapping"]),
+                services.plan_import_steps(self.table, self.meta["mapping"], take=self.take),
                 _("Đã kiểm tra %(done)s / %(total)s dòng"))
             yield from _lines(
                 services.apply_import_steps(

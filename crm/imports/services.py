@@ -9,15 +9,14 @@ what makes 100,000 rows fit in a minute.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import secrets
 import time
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Collection, Generator, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -27,8 +26,9 @@ from flask_babel import gettext as _
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import selectinload
 
-from crm import history
+from crm import history, spreadsheets
 from crm.config import INSTANCE_DIR
+from crm.display import commune_province
 from crm.duplicates.names import legal_form_of, name_key
 from crm.errors import UserError
 from crm.extensions import db
@@ -59,6 +59,14 @@ NUMBER_FIELDS = ("revenue_bn_vnd", "capital_bn_vnd", "export_revenue_usd")
 FIRM_COLUMNS = (*firm_services.FIRM_FIELDS, "commune_code", "archived", "size_class",
                 "search_text")
 ERROR_HEADING = "Lỗi"  # column added to the rejected-rows file (Vietnamese, like the files)
+ROW_HEADING = "Dòng trong tệp gốc"
+# Firm values the search document and the size class are computed from (crm.search.document).
+DERIVED_FROM = ("name", "name_en", "tax_code", "employees", "revenue_bn_vnd", "capital_bn_vnd",
+                "sectors", "address", "commune_code", "description")
+CONTACT_FIELDS = {"name": "contact_name", "position": "contact_position", "phone": "phone",
+                  "email": "email"}  # Contact column -> import field (for labels)
+# (row, conflict key) pairs whose file value the officer chose, or True for all of them.
+Take = bool | Collection[tuple[int, str]]
 
 
 class _NewFirm:
@@ -71,6 +79,17 @@ class _NewFirm:
 
 
 # --- results ------------------------------------------------------------------------------
+
+@dataclass
+class Conflict:
+    """A value of the file that really differs from the stored one: kept unless taken."""
+
+    key: str  # stable within the row: "employees", "contact:12:phone", "product:7:hs_code"
+    label: str
+    old: Any
+    new: Any
+    taken: bool = False
+
 
 @dataclass
 class RowResult:
@@ -93,12 +112,29 @@ class RowResult:
     certifications: list[dict[str, Any]] = field(default_factory=list)
     contacts: list[dict[str, Any]] = field(default_factory=list)
     contact_updates: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    certification_updates: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
     firm: Any = None  # the firm as read (a plain copy), for updates
+    # The officer's choices for this row's conflicts: all of them, or these keys.
+    take_all: bool = False
+    take: Collection[str] = ()
 
     def error(self, message: str) -> None:
         """Add a message to the row report."""
         self.errors.append(message)
         self.action = "error"
+
+    def takes(self, key: str, label: str, old: Any, new: Any) -> bool:
+        """Whether the file's `new` value replaces the stored `old` one (see `compare`);
+        a real difference is noted as a conflict, kept unless the officer chose the file."""
+        verdict = compare(key.rsplit(":", 1)[-1], old, new)
+        if verdict in (SAME, WORSE):
+            return False
+        if verdict == CONFLICT:
+            taken = self.take_all or key in self.take
+            self.conflicts.append(Conflict(key, label, old, new, taken))
+            return taken
+        return True  # FILL, BETTER
 
 
 @dataclass
@@ -121,10 +157,83 @@ class ImportReport:
         return [r for r in self.rows if r.action == "error"]
 
     def summary(self) -> dict[str, int]:
-        """Counts per action and in total."""
+        """Counts per action and in total; `kept`: conflicts where the stored value stays."""
         return {"total": len(self.rows), "create": self.count("create"),
                 "update": self.count("update"), "unchanged": self.count("unchanged"),
-                "error": self.count("error")}
+                "error": self.count("error"),
+                "kept": sum(not c.taken for _r, c in self.conflicts())}
+
+    def conflicts(self) -> list[tuple[RowResult, Conflict]]:
+        """Every conflict of the rows that can be imported, with its row."""
+        return [(r, c) for r in self.rows if r.action != "error" for c in r.conflicts]
+
+
+# --- the same value in another form ----------------------------------------------------------
+
+SAME, FILL, BETTER, WORSE, CONFLICT = "same", "fill", "better", "worse", "conflict"
+TEXT_COMPARED = frozenset({"name", "name_en", "address", "description", "position"})
+_CUT = re.compile(r"\s*(?:\.\.\.|…)$")  # "Công ty CP Cà phê Đắk..." cut by a narrow column
+
+
+def _form_rank(text: str) -> tuple[int, int]:
+    """(letters with diacritics, 1 if mixed case): of two texts that fold alike, the one with
+    more of both is the better written (“Cà phê Đắk Lắk” over “CA PHE DAK LAK”)."""
+    letters = [c for c in text if c.isalpha()]
+    mixed = any(c.isupper() for c in letters) and any(c.islower() for c in letters)
+    return sum(not c.isascii() for c in letters), int(mixed)
+
+
+def compare_text(old: str, new: str) -> str:
+    """SAME, BETTER, WORSE or CONFLICT for a file text `new` against a stored text `old`."""
+    if old == new:
+        return SAME
+    folded_old, folded_new = fold(old), fold(new)
+    if folded_old == folded_new:
+        rank_old, rank_new = _form_rank(old), _form_rank(new)
+        if rank_old == rank_new:
+            # Only spaces or letter case (SAME), or other diacritics: "Cà" and "Cá" differ.
+            return SAME if " ".join(old.lower().split()) == " ".join(new.lower().split()) \
+                else CONFLICT
+        if rank_new[0] >= rank_old[0] and rank_new[1] >= rank_old[1]:
+            return BETTER
+        if rank_new[0] <= rank_old[0] and rank_new[1] <= rank_old[1]:
+            return WORSE
+        return CONFLICT  # more diacritics but upper case, say: the officer chooses
+    cut = _CUT.sub("", folded_new)
+    if cut and len(cut) < len(folded_old) and folded_old.startswith(cut):
+        return WORSE  # the stored text, cut short
+    return CONFLICT
+
+
+def phone_key(phone: str | None) -> str:
+    """The digits of a phone number with its leading 0: "+84 905 123 456", "0905.123.456"
+    and "905123456" (a spreadsheet number that lost the 0) are one number."""
+    digits = re.sub(r"\D", "", phone or "")
+    if digits.startswith("84") and len(digits) >= 11:
+        return "0" + digits[2:]
+    return "0" + digits if len(digits) in (9, 10) and not digits.startswith("0") else digits
+
+
+def compare(key: str, old: Any, new: Any) -> str:
+    """How a file value `new` stands to the stored `old` of the field `key`: FILL (nothing
+    stored), SAME (also when written differently), BETTER (a better form of the same value:
+    taken), WORSE (unaccented, upper case, cut short, a less precise HS code: never taken)
+    or CONFLICT (a real difference: the officer chooses)."""
+    if old is None or old == "":
+        return FILL
+    if old == new:
+        return SAME
+    if key in TEXT_COMPARED:
+        return compare_text(str(old), str(new))
+    if key in ("email", "website"):
+        return SAME if str(old).lower() == str(new).lower() else compare_text(old, new)
+    if key == "phone":
+        return SAME if phone_key(old) == phone_key(new) else CONFLICT
+    if key == "hs_code":
+        if str(old).startswith(str(new)):
+            return WORSE  # the file gives the heading of the stored subheading
+        return BETTER if str(new).startswith(str(old)) else CONFLICT
+    return CONFLICT
 
 
 # --- uploads kept between the dry run and the import -----------------------------------------
@@ -278,15 +387,23 @@ def run_steps(steps: Steps, progress: Callable[[int, int], None] | None = None) 
 
 def plan_import(table: parsing.Table, mapping: list[str | None],
                 progress: Callable[[int, int], None] | None = None,
-                chunk_size: int = CHUNK_SIZE) -> ImportReport:
-    """Judge every row against the shared rules and the database; writes nothing."""
-    return run_steps(plan_import_steps(table, mapping, chunk_size), progress)
+                chunk_size: int = CHUNK_SIZE, take: Take = False) -> ImportReport:
+    """Judge every row against the shared rules and the database; writes nothing.
+
+    `take`: the conflicts whose file value replaces the stored one, as (row, key) pairs, or
+    True for all; every other conflict keeps the stored value.
+    """
+    return run_steps(plan_import_steps(table, mapping, chunk_size, take), progress)
 
 
 def plan_import_steps(table: parsing.Table, mapping: list[str | None],
-                      chunk_size: int = CHUNK_SIZE) -> Steps:
+                      chunk_size: int = CHUNK_SIZE, take: Take = False) -> Steps:
     """plan_import, yielding (rows judged, rows in all) after each chunk."""
     check_mapping(mapping)
+    chosen: dict[int, set[str]] = {}
+    if not isinstance(take, bool):
+        for number, key in take:
+            chosen.setdefault(number, set()).add(key)
     started = time.perf_counter()
     columns = {f: i for i, f in enumerate(mapping) if f}
     lookups = load_lookups()
@@ -296,7 +413,8 @@ def plan_import_steps(table: parsing.Table, mapping: list[str | None],
     total = len(table.rows)
     for start in range(0, total, chunk_size):
         chunk = table.rows[start:start + chunk_size]
-        rows = [(_Row(values, columns, table.headings), RowResult(row=number))
+        rows = [(_Row(values, columns, table.headings),
+                 RowResult(row=number, take_all=take is True, take=chosen.get(number, ())))
                 for number, values in chunk]
         for row, result in rows:
             _identify(row, result, existing, seen, lookups)
@@ -393,7 +511,8 @@ def _load_firms(ids: Iterable[int]) -> dict[int, SimpleNamespace]:
     children = (
         ("products", Product, (Product.id, Product.name, Product.name_en, Product.hs_code)),
         ("markets", FirmMarket, (FirmMarket.country_code, FirmMarket.kind)),
-        ("certifications", Certification, (Certification.scheme_code, Certification.issued_on)),
+        ("certifications", Certification, (Certification.id, Certification.scheme_code,
+                                           Certification.issued_on, Certification.expires_on)),
         ("contacts", Contact, (Contact.id, Contact.name, Contact.position, Contact.phone,
                                Contact.email, Contact.notes, Contact.is_primary)),
     )
@@ -411,7 +530,8 @@ def _judge(row: _Row, result: RowResult, firm: Any, lookups: Lookups) -> None:
         result.error(_("Doanh nghiệp không còn trong hệ thống."))
         return
     data = _firm_data(row, result, firm, lookups)
-    values = _clean_firm_values(row, result, firm, data)
+    values = _clean_firm_values(row, result, data)
+    _fit_scale(row, result, values)
     if firm is None:
         values["tax_code"] = result.tax_code
         result.values = {"sectors": [], "languages": [], **values}
@@ -422,9 +542,15 @@ def _judge(row: _Row, result: RowResult, firm: Any, lookups: Lookups) -> None:
         result.firm = firm
         for key, value in values.items():
             old = getattr(firm, key)
-            if value is not None and old != value:
+            if value is not None and result.takes(key, lookups.label(key), old, value):
                 result.values[key] = value
                 result.diffs.append((lookups.label(key), old, value))
+        province = result.values.get("province_code")
+        if province is not None and firm.commune_code is not None \
+                and commune_province(firm.commune_code) != province:
+            # The officer took another province: the stored commune is not in it.
+            result.values["commune_code"] = None
+            result.diffs.append((lookups.label("commune_code"), firm.commune_code, None))
     _judge_products(row, result, firm, lookups)
     _judge_markets(row, result, firm, lookups)
     _judge_certifications(row, result, firm, lookups)
@@ -435,7 +561,8 @@ def _judge(row: _Row, result: RowResult, firm: Any, lookups: Lookups) -> None:
         result.action = "create"
     else:
         changed = (result.values or result.products or result.product_updates or result.markets
-                   or result.certifications or result.contacts or result.contact_updates)
+                   or result.certifications or result.certification_updates
+                   or result.contacts or result.contact_updates)
         result.action = "update" if changed else "unchanged"
 
 
@@ -480,11 +607,12 @@ def _firm_data(row: _Row, result: RowResult, firm: Any,
     return data
 
 
-def _clean_firm_values(row: _Row, result: RowResult, firm: Any,
-                       data: dict[str, Any]) -> dict[str, Any]:
+def _clean_firm_values(row: _Row, result: RowResult, data: dict[str, Any]) -> dict[str, Any]:
     """The firm services' cleaner, once for the row, field by field when it refuses."""
-    target = firm if firm is not None else _NewFirm()
+    # The file's values are judged on their own (a province is checked without the stored
+    # commune: whether it replaces the stored province is the officer's choice).
     # tax_code is left out: it is checked against the preloaded index, not one query a row.
+    target = _NewFirm()
     try:
         return firm_services._clean_firm(target, data)  # type: ignore[arg-type]
     except UserError:
@@ -499,6 +627,21 @@ def _clean_firm_values(row: _Row, result: RowResult, firm: Any,
     return out
 
 
+def _fit_scale(row: _Row, result: RowResult, values: dict[str, Any]) -> None:
+    """Numbers rounded to the decimals their column keeps, so that the dry run shows what
+    will be stored and a re-import compares equal; a warning says when rounding changed one."""
+    for key in NUMBER_FIELDS:
+        number = values.get(key)
+        if number is None:
+            continue
+        scale = Firm.__table__.c[key].type.scale
+        rounded = number.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
+        if rounded != number:
+            result.warnings.append(_("%(col)s: %(value)s được làm tròn thành %(rounded)s.",
+                                     col=row.heading(key), value=number, rounded=rounded))
+        values[key] = rounded
+
+
 def _judge_products(row: _Row, result: RowResult, firm: Any, lookups: Lookups) -> None:
     names = parsing.to_list(row.raw("products"))
     hs_codes = parsing.to_list(row.raw("hs_codes"))
@@ -509,7 +652,9 @@ def _judge_products(row: _Row, result: RowResult, firm: Any, lookups: Lookups) -
     if hs_codes and not names:
         result.error(_("%(col)s: có mã HS nhưng không có sản phẩm.", col=row.heading("hs_codes")))
         return
-    existing = {fold(p.name): p for p in firm.products} if firm is not None else {}
+    existing: dict[str, Any] = {}
+    for product in firm.products if firm is not None else ():
+        existing.setdefault(fold(product.name), product)
     planned: set[str] = set()
     for i, name in enumerate(names):
         hs = hs_codes[i] if i < len(hs_codes) else None
@@ -529,10 +674,18 @@ def _judge_products(row: _Row, result: RowResult, firm: Any, lookups: Lookups) -
             result.products.append(clean)
             result.diffs.append((lookups.label("products"), None, _product_text(
                 clean)))
-        elif clean["hs_code"] and clean["hs_code"] != current.hs_code:
-            result.product_updates.append((current.id, {"hs_code": clean["hs_code"]}))
-            result.diffs.append((f"{current.name} · {lookups.label('hs_codes')}", current.hs_code,
-                                 clean["hs_code"]))
+            continue
+        # The same product (same folded name): only better or chosen values replace its own.
+        changes: dict[str, Any] = {}
+        for column, label in (("name", "products"), ("hs_code", "hs_codes")):
+            what = f"{current.name} · {lookups.label(label)}"
+            new = clean[column]
+            if new and result.takes(f"product:{current.id}:{column}", what,
+                                    getattr(current, column), new):
+                changes[column] = new
+                result.diffs.append((what, getattr(current, column), new))
+        if changes:
+            result.product_updates.append((current.id, changes))
 
 
 def _product_text(values: dict[str, Any]) -> str:
@@ -573,6 +726,11 @@ def _judge_certifications(row: _Row, result: RowResult, firm: Any,
                           lookups: Lookups) -> None:
     items = parsing.to_list(row.raw("certifications"))
     if not items:
+        for key in ("cert_issued_on", "cert_expires_on"):
+            if row.has(key):
+                # Nowhere to store a date without its certificate: say so, never drop it quietly.
+                result.warnings.append(_("%(col)s: không có chứng nhận trên dòng này nên ngày "
+                                         "này không được lưu.", col=row.heading(key)))
         return
     dates: dict[str, date | None] = {}
     for key in ("cert_issued_on", "cert_expires_on"):
@@ -581,7 +739,7 @@ def _judge_certifications(row: _Row, result: RowResult, firm: Any,
         except UserError as err:
             result.error(f"{row.heading(key)}: {err.message}")
             return
-    have = [(c.scheme_code, c.issued_on) for c in firm.certifications] if firm else []
+    held = list(firm.certifications) if firm is not None else []
     planned: set[str] = set()
     for item in items:
         code = lookups.scheme(item)
@@ -593,8 +751,13 @@ def _judge_certifications(row: _Row, result: RowResult, firm: Any,
             continue
         planned.add(code)
         issued = dates["cert_issued_on"]
-        if any(s == code and (issued is None or i == issued) for s, i in have):
-            continue  # already held (with that issue date when the file gives one)
+        same = [c for c in held if c.scheme_code == code and issued in (None, c.issued_on)]
+        if same:
+            # Already held (with that issue date when the file gives one): the file may still
+            # know its expiry date.
+            _judge_expiry(row, result, max(same, key=lambda c: c.issued_on),
+                          dates["cert_expires_on"], lookups)
+            continue
         if issued is None:
             result.error(_("%(col)s: chứng nhận %(code)s cần ngày cấp: thêm cột “Ngày cấp”.",
                            col=row.heading("certifications"), code=code))
@@ -615,41 +778,66 @@ def _judge_certifications(row: _Row, result: RowResult, firm: Any,
         result.diffs.append((lookups.label("certifications"), None, code))
 
 
-def _judge_contact(row: _Row, result: RowResult, firm: Any, lookups: Lookups) -> None:
-    if not any(row.has(k) for k in ("contact_name", "phone", "email", "contact_position")):
+def _judge_expiry(row: _Row, result: RowResult, cert: Any, expires: date | None,
+                  lookups: Lookups) -> None:
+    """The expiry date of a certificate the firm holds: filled in, or a conflict."""
+    what = f"{cert.scheme_code} · {lookups.label('cert_expires_on')}"
+    if expires is None or not result.takes(f"certification:{cert.id}:expires_on", what,
+                                           cert.expires_on, expires):
         return
+    if expires < cert.issued_on:
+        result.error(_("%(col)s: ngày hết hạn không được trước ngày cấp.",
+                       col=row.heading("cert_expires_on")))
+        return
+    result.certification_updates.append((cert.id, {"expires_on": expires}))
+    result.diffs.append((what, cert.expires_on, expires))
+
+
+def _matching_contact(contacts: Iterable[Any], clean: dict[str, Any]) -> Any:
+    """The stored contact a row's contact is: same phone (digits), else same e-mail (any
+    case), else same name (folded)."""
+    contacts = list(contacts)
+    phone = phone_key(clean["phone"])
+    email = (clean["email"] or "").lower()
+    return (next((c for c in contacts if phone and phone_key(c.phone) == phone), None)
+            or next((c for c in contacts if email and (c.email or "").lower() == email), None)
+            or next((c for c in contacts if fold(c.name) == fold(clean["name"])), None))
+
+
+def _judge_contact(row: _Row, result: RowResult, firm: Any, lookups: Lookups) -> None:
+    if not any(row.has(k) for k in CONTACT_FIELDS.values()):
+        return
+    named = parsing.to_text(row.raw("contact_name"))
     data = {
-        "name": parsing.to_text(row.raw("contact_name")) or _("Văn phòng"),
+        "name": named or _("Văn phòng"),
         "position": parsing.to_text(row.raw("contact_position")),
         "phone": parsing.to_phone_text(row.raw("phone")),
         "email": parsing.to_text(row.raw("email")),
     }
-    current = None
-    if firm is not None:
-        current = next((c for c in firm.contacts if fold(c.name) == fold(data["name"])), None)
-    if current is not None:
-        merged = {"name": current.name, "position": current.position, "phone": current.phone,
-                  "email": current.email, "notes": current.notes,
-                  "is_primary": current.is_primary}
-        merged.update({k: v for k, v in data.items() if v is not None and k != "name"})
-        data = merged
     try:
         clean = firm_services._clean_contact(data)
     except UserError as err:
-        column = {"name": "contact_name", "position": "contact_position"}.get(
-            err.field or "", err.field or "contact_name")
-        result.error(f"{row.heading(column)}: {err.message}")
+        result.error(f"{row.heading(CONTACT_FIELDS.get(err.field or '', 'contact_name'))}: "
+                     f"{err.message}")
         return
+    current = _matching_contact(firm.contacts, clean) if firm is not None else None
     if current is None:
         clean["is_primary"] = firm is None or not firm.contacts
         result.contacts.append(clean)
         result.diffs.append((lookups.label("contacts"), None, clean["name"]))
         return
-    changes = {k: v for k, v in clean.items() if getattr(current, k) != v}
+    changes: dict[str, Any] = {}
+    for key, column in CONTACT_FIELDS.items():
+        new = clean[key]
+        if new is None or (key == "name" and named is None):
+            continue  # "Văn phòng", the name of a contact without one, never renames anybody
+        what = f"{current.name} · {lookups.label(column)}"
+        old = getattr(current, key)
+        if result.takes(f"contact:{current.id}:{key}", what, old, new):
+            changes[key] = new
+            result.diffs.append((what, old, new))
     if changes:
         result.contact_updates.append((current.id, changes))
-        for key, value in changes.items():
-            result.diffs.append((f"{current.name} · {key}", getattr(current, key), value))
 
 
 # --- applying --------------------------------------------------------------------------------
@@ -686,14 +874,30 @@ def apply_import_steps(report: ImportReport, by: User | None = None, note: str |
     return report
 
 
-def _derived(values: dict[str, Any], products: list[dict[str, Any]]) -> dict[str, Any]:
-    """size_class and search_text by the firm services' own rule, on a plain copy."""
-    shim = SimpleNamespace(**{k: values.get(k) for k in (
-        "name", "name_en", "tax_code", "employees", "revenue_bn_vnd", "capital_bn_vnd",
-        "sectors", "address", "commune_code", "description")},
-        products=[SimpleNamespace(**p) for p in products])
+def _derived(values: dict[str, Any], products: Iterable[Any] = (),
+             certifications: Iterable[Any] = (), trademarks: Iterable[Any] = (),
+             stores: Iterable[Any] = ()) -> dict[str, Any]:
+    """size_class and search_text by the firm services' own rule, on a plain copy.
+
+    Children are ORM objects or the planned values (dicts) of new ones; the search document
+    (crm.search.document.search_text_for) reads all four kinds.
+    """
+    def plain(items: Iterable[Any]) -> list[Any]:
+        return [SimpleNamespace(**i) if isinstance(i, dict) else i for i in items]
+
+    shim = SimpleNamespace(**{k: values.get(k) for k in DERIVED_FROM},
+                           products=plain(products), certifications=plain(certifications),
+                           trademarks=plain(trademarks), stores=plain(stores))
     firm_services._refresh_derived_now(shim)  # type: ignore[arg-type]
     return {"size_class": shim.size_class, "search_text": shim.search_text}
+
+
+def _same_keys(params: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every row with every key (None where a row has none). A multi-row INSERT takes its
+    columns from the first row: a key missing there would be dropped for the whole batch,
+    and one missing from a later row would fail it."""
+    keys = list(dict.fromkeys(k for p in params for k in p))
+    return [{k: p.get(k) for k in keys} for p in params]
 
 
 def _folded_names(values: dict[str, Any]) -> str:
@@ -721,6 +925,7 @@ def _insert_children(rows: list[RowResult], firm_ids: list[int], with_history: b
                 owners.append((firm_id, values))
         if not params:
             continue
+        params = _same_keys(params)
         table = model.__table__
         if not with_history:
             db.session.execute(insert(table), params)
@@ -743,9 +948,9 @@ def _insert_firms(rows: list[RowResult]) -> list[tuple[int, str, int | None, str
             "legal_form": "llc", "verification_status": "unverified", "is_pioneer": False,
             "archived": False, "version": 1, "created_at": now, "updated_at": now,
             **values, "name_search": _folded_names(values),
-            **_derived(values, result.products),
+            **_derived(values, result.products, result.certifications),
         })
-    db.session.execute(insert(Firm.__table__), params)
+    db.session.execute(insert(Firm.__table__), _same_keys(params))
     # The tax code is unique: one SELECT gives the new ids without a RETURNING per row.
     by_tax = {tax: fid for tax, fid in db.session.execute(select(Firm.tax_code, Firm.id).where(
         Firm.tax_code.in_([r.values["tax_code"] for r in rows])))}
@@ -771,7 +976,8 @@ def _update_firms(rows: list[RowResult]) -> list[tuple[int, str, int | None, str
         return []
     firms = {f.id: f for f in db.session.scalars(
         select(Firm).where(Firm.id.in_([r.firm_id for r in rows]))
-        .options(selectinload(Firm.products)))}
+        .options(selectinload(Firm.products), selectinload(Firm.certifications),
+                 selectinload(Firm.trademarks), selectinload(Firm.stores)))}
     out: list[tuple[int, str, int | None, str, Any, Any]] = []
     for result in rows:
         firm = firms[result.firm_id]
@@ -790,10 +996,15 @@ def _update_firms(rows: list[RowResult]) -> list[tuple[int, str, int | None, str
                 out.append((firm.id, "contact", contact_id, key,
                             getattr(old, key, None) if old else None, value))
             db.session.execute(update(Contact).where(Contact.id == contact_id).values(**values))
-        products = [{"name": p.name, "name_en": p.name_en} for p in firm.products]
-        derived = _derived({k: getattr(firm, k) for k in (
-            "name", "name_en", "tax_code", "employees", "revenue_bn_vnd", "capital_bn_vnd",
-            "sectors")}, products + result.products)
+        for cert_id, values in result.certification_updates:
+            cert = next(c for c in firm.certifications if c.id == cert_id)
+            for key, value in values.items():
+                out.append((firm.id, "certification", cert_id, key, getattr(cert, key), value))
+                setattr(cert, key, value)
+        derived = _derived({k: getattr(firm, k) for k in DERIVED_FROM},
+                           [*firm.products, *result.products],
+                           [*firm.certifications, *result.certifications],
+                           firm.trademarks, firm.stores)
         for key, value in derived.items():
             if getattr(firm, key) != value:
                 setattr(firm, key, value)
@@ -811,25 +1022,33 @@ def _present(values: dict[str, Any]) -> dict[str, Any]:
 # --- the rejected rows, given back as a file ---------------------------------------------------
 
 def write_rejected(table: parsing.Table, report: ImportReport, path: Path) -> int:
-    """Write the rows that were not imported, with an error column; returns how many."""
-    bad = {r.row: r for r in report.errors}
-    rows = [(n, values) for n, values in table.rows if n in bad]
-    headings = [*table.headings, ERROR_HEADING, "Dòng trong tệp gốc"]
-    if path.suffix == ".xlsx":
-        import openpyxl
+    """Write the rows that were not imported, with an error column; returns how many.
 
-        wb = openpyxl.Workbook(write_only=True)
-        ws = wb.create_sheet("Dong loi")
-        ws.append(headings)
-        for number, values in rows:
-            ws.append([*values, "; ".join(bad[number].errors), number])
-        wb.save(path)
+    Cells go through crm.spreadsheets like every export, so that a cell such as
+    `=HYPERLINK(...)` in the uploaded file is never evaluated by whoever opens the rejected
+    rows (the import strips the apostrophe a CSV cell gets when the file comes back).
+    """
+    bad = {r.row: r for r in report.errors}
+    rows = [[*(_as_written(v) for v in values), "; ".join(bad[number].errors), number]
+            for number, values in table.rows if number in bad]
+    # A sheet cell needs a heading to write (and the officer a name to fix the column by).
+    headings = [h or f"({i})" for i, h in enumerate(table.headings, start=1)]
+    headings += [ERROR_HEADING, ROW_HEADING]
+    if path.suffix == ".xlsx":
+        wb = spreadsheets.workbook()
+        spreadsheets.add_table(wb, "Dong loi", headings, rows)
+        path.write_bytes(spreadsheets.xlsx_bytes(wb))
     else:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=table.delimiter)
-        writer.writerow(headings)
-        for number, values in rows:
-            writer.writerow([*["" if v is None else v for v in values],
-                             "; ".join(bad[number].errors), number])
-        path.write_text(buffer.getvalue(), encoding="utf-8-sig")
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            for chunk in spreadsheets.csv_chunks(headings, rows, delimiter=table.delimiter):
+                fh.write(chunk)
     return len(rows)
+
+
+def _as_written(value: Any) -> Any:
+    """A cell as the file had it: a date-time read from a workbook is a local time of the
+    file (crm.spreadsheets would take a naive time for UTC and move it by the zone)."""
+    if isinstance(value, datetime):
+        return value.date() if value.time() == datetime.min.time() else \
+            value.isoformat(sep=" ")
+    return value

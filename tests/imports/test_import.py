@@ -232,7 +232,8 @@ def test_row_with_existing_tax_code_updates_the_firm_instead_of_duplicating(
         f"/imports/{token}", data={"col_0": "tax_code", "col_1": "employees", "col_2": "products"}
     ).get_data(as_text=True)
     assert "Cập nhật: 1" in html
-    client.post(f"/imports/{token}/run", data={"mode": "all"})
+    assert 'name="conflict-2-employees"' in html  # 10 stored, 25 in the file: the officer chooses
+    client.post(f"/imports/{token}/run", data={"mode": "all", "conflict-2-employees": "file"})
     db.session.refresh(firm)
     assert firm.employees == 25
     assert firm.version > version

@@ -104,3 +104,19 @@ def test_numbers_stored_as_text(value, expected):
 
 def test_tax_code_number_cell_gets_its_leading_zero_back():
     assert parsing.to_tax_code_text(100109106) == "0100109106"
+
+
+def test_semicolons_inside_cells_do_not_make_them_the_delimiter(app, tmp_path):
+    rows = [["Mã số thuế", "Tên doanh nghiệp", "Sản phẩm chính"],
+            ["0100109106", "Công ty A", "Cà phê; Hồ tiêu; Điều; Quế"],
+            ["0100109107", "Công ty B", "Yến sào; Nước yến; Tổ yến; Hồi"]]
+    table = parsing.read_table(write(tmp_path, "a.csv", csv_bytes(rows)))
+    assert (table.delimiter, table.rows[0][1][2]) == (",", "Cà phê; Hồ tiêu; Điều; Quế")
+
+
+def test_semicolon_separated_file_is_read_with_commas_in_cells(app, tmp_path):
+    rows = [["Mã số thuế", "Tên doanh nghiệp", "Doanh thu"],
+            ["0100109106", "Công ty A, chi nhánh 1", "12,5"]]
+    table = parsing.read_table(write(tmp_path, "a.csv", csv_bytes(rows, delimiter=";")))
+    assert (table.delimiter, table.rows[0][1]) == (";", ["0100109106", "Công ty A, chi nhánh 1",
+                                                         "12,5"])
