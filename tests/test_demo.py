@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import func, select
+from stdnum.vn import mst
 
 from crm import create_app
 from crm.config import TestConfig
@@ -108,7 +109,10 @@ def test_demo_communes_belong_to_their_provinces(demo):
 def test_demo_tax_codes_are_valid_and_unique(demo):
     codes = [f.tax_code for f in _firms()]
     assert len(codes) == len(set(codes))
-    assert all(normalize_tax_code(code) == code for code in codes)
+    # Except the firms typed twice under a mistyped code (crm.demodata.demoset._near_duplicates).
+    invalid = [code for code in codes if not mst.is_valid(code)]
+    assert len(invalid) == 10
+    assert all(normalize_tax_code(code) == code for code in codes if code not in invalid)
 
 
 def test_demo_has_expired_and_soon_expiring_certificates(demo):

@@ -19,6 +19,9 @@ LIST_URLS = {
     "verification.history": "/verification/firms/{firm}/history",
     "admin.audit_log": "/admin/audit",
     "admin.users": "/admin/users",
+    "duplicates.index": "/duplicates/",
+    "duplicates.merges": "/duplicates/merges",
+    "hscodes.worklist": "/hscodes/",
 }
 BAD_PAGES = [str(10**18), "-1", "abc", "0", "9" * 5000]
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import func, insert, select
+from stdnum.vn import mst
 
 from crm.demodata.activity import build_activity
 from crm.demodata.builder import FirmMaker, Spec
@@ -72,11 +74,13 @@ def demo_exists() -> bool:
 
 
 def build_demo(n_firms: int = DEFAULT_FIRMS, seed: int = 2026,
-               today: date | None = None, activity: bool = True) -> dict[str, int]:
+               today: date | None = None, activity: bool = True,
+               planted: list[PlantedPair] | None = None) -> dict[str, int]:
     """Add the demo firms (n_firms plus a few near-duplicates), demo users and, with
     `activity`, a year of work on them (see crm.demodata.activity); flush only.
 
-    Needs the schema and reference data. Returns counts of what was added.
+    Needs the schema and reference data. Returns counts of what was added; `planted`, when
+    given, receives the duplicate and branch pairs planted on purpose.
     """
     today = today or date.today()
     rng = random.Random(seed)
@@ -91,7 +95,7 @@ def build_demo(n_firms: int = DEFAULT_FIRMS, seed: int = 2026,
         spec["tax_code"] = next(codes[spec["province_code"]])
         specs.append(spec)
     _unique_names(specs)
-    specs += list(_near_duplicates(rng, specs, codes))
+    specs += list(_near_duplicates(rng, specs, codes, planted))
 
     firms = [_to_orm(spec) for spec in specs]
     db.session.add_all(firms)
@@ -180,10 +184,35 @@ def _unique_names(specs: list[Spec]) -> None:
             seen[key] = 1
 
 
-def _near_duplicates(rng: random.Random, specs: list[Spec],
-                     codes: dict[int, Iterator[str]]) -> Iterator[Spec]:
-    """The same firm typed twice, as real lists have: another legal-form spelling, no
-    diacritics (with a different tax code), or a branch with a -001 tax code."""
+@dataclass(frozen=True)
+class PlantedPair:
+    """Two demo firms made related on purpose: 'duplicate' (one firm typed twice) or
+    'branch' (a -001 branch of the original)."""
+
+    kind: str
+    original_tax_code: str
+    copy_tax_code: str
+
+
+def mistyped_tax_code(code: str, swap: bool) -> str:
+    """`code` as a hurried hand types it, two neighbouring digits swapped or one digit wrong,
+    so that its check digit no longer agrees (how one firm gets past the unique tax code)."""
+    for pos in range(8, 2, -1):  # from the serial's end; never the province prefix
+        digits = list(code)
+        if swap:
+            digits[pos - 1], digits[pos] = digits[pos], digits[pos - 1]
+        else:
+            digits[pos] = str((int(digits[pos]) + 1) % 10)
+        typo = "".join(digits)
+        if typo != code and not mst.is_valid(typo):
+            return typo
+    raise ValueError(f"no invalid typo of {code}")  # pragma: no cover: every code has one
+
+
+def _near_duplicates(rng: random.Random, specs: list[Spec], codes: dict[int, Iterator[str]],
+                     planted: list[PlantedPair] | None = None) -> Iterator[Spec]:
+    """The same firm typed twice, as real lists have: another legal-form spelling or no
+    diacritics, under a mistyped tax code; or a branch with a -001 tax code."""
     candidates = [s for s in specs[1:] if s["legal_form"] in ("llc", "jsc")]
     for i, original in enumerate(rng.sample(candidates, 15)):
         dup = {**original, "products": [dict(p) for p in original["products"]],
@@ -198,14 +227,20 @@ def _near_duplicates(rng: random.Random, specs: list[Spec],
                 if name.startswith(a):
                     name = b + name[len(a):]
                     break
-            dup["tax_code"] = next(codes[original["province_code"]])
         elif kind == 1:
             name = fold(name).upper()
-            dup["tax_code"] = next(codes[original["province_code"]])
+        if kind in (0, 1):
+            # Another valid tax code would make it another legal entity, not a duplicate;
+            # the code it once took is still drawn, so every later firm keeps its own.
+            next(codes[original["province_code"]])
+            dup["tax_code"] = mistyped_tax_code(original["tax_code"], swap=kind == 1)
         else:
             dup["tax_code"] = f"{original['tax_code']}-001"
             dup["description"] = f"Chi nhánh của {name}."
         dup["name"] = name
+        if planted is not None:
+            planted.append(PlantedPair("duplicate" if kind in (0, 1) else "branch",
+                                       original["tax_code"], dup["tax_code"]))
         yield dup
 
 

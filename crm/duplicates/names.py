@@ -31,14 +31,22 @@ LEGAL_FORM_PREFIXES = (
 
 def name_key(name: str | None) -> str:
     """'Công ty TNHH Yến Sào Khánh Hòa' -> 'yen sao khanh hoa' (what makes the name its own)."""
-    words = fold_words(name)
+    return key_of_words(fold_words(name))
+
+
+def key_of_words(words: str) -> str:
+    """name_key() of a name already folded into words (fold_words)."""
     core = _SPACE.sub(" ", _LEGAL_RE.sub(" ", words)).strip()
     return core or words
 
 
 def legal_form_of(name: str | None) -> str | None:
     """The legal form a name announces ('HTX ...' -> cooperative), or None."""
-    words = fold_words(name)
+    return legal_form_of_words(fold_words(name))
+
+
+def legal_form_of_words(words: str) -> str | None:
+    """legal_form_of() of a name already folded into words (fold_words)."""
     for prefix, form in LEGAL_FORM_PREFIXES:
         if words == prefix or words.startswith(prefix + " "):
             return form

@@ -90,6 +90,8 @@ FIELD_LABELS = {
     "contacts": _l("Người liên hệ"), "products": _l("Sản phẩm"),
     "certifications": _l("Chứng nhận"), "markets": _l("Thị trường"),
     "stores": _l("Gian hàng TMĐT"), "trademarks": _l("Nhãn hiệu"),
+    # The history of a merge (crm/duplicates/services.py).
+    "merged_into": _l("Đã gộp vào"), "merged_from": _l("Gộp từ"), "merge_undone": _l("Hủy gộp"),
 }
 SUB_ENTITIES = ("contacts", "products", "certifications", "markets", "stores", "trademarks")
 

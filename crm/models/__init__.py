@@ -1,6 +1,7 @@
 """All models, re-exported so Alembic and callers see every table."""
 
 from crm.models.audit import AuditEvent, PasswordReset
+from crm.models.duplicates import DuplicateDecision, FirmMerge
 from crm.models.firm import (
     Contact,
     EcommerceStore,
@@ -36,10 +37,12 @@ __all__ = [
     "Contact",
     "Country",
     "Document",
+    "DuplicateDecision",
     "EcommerceStore",
     "Firm",
     "FirmIndicator",
     "FirmMarket",
+    "FirmMerge",
     "HsCode",
     "Interaction",
     "Invitation",

@@ -102,6 +102,8 @@ class Firm(TimestampMixin, db.Model):
     # When the firm last pressed "my profile is still correct" (enterprise portal).
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     archived: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    # Set when this firm was merged into another (crm/duplicates): shown as a link on its page.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id"), index=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
@@ -124,6 +126,7 @@ class Firm(TimestampMixin, db.Model):
     trademarks: Mapped[list[Trademark]] = relationship(
         back_populates="firm", cascade="all, delete-orphan", order_by="Trademark.id"
     )
+    merged_into: Mapped[Firm | None] = relationship(remote_side="Firm.id")
 
     @validates("name", "name_en")
     def _fold_name(self, key: str, value: str | None) -> str | None:

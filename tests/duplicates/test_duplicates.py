@@ -1,109 +1,147 @@
-"""Duplicate detection and merging without loss."""
+"""The duplicate list: candidates from the database, branches, decisions, paging, sorting."""
 
 from __future__ import annotations
 
-from datetime import date
+import re
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from crm.demodata.demoset import mistyped_tax_code
 from crm.duplicates import queries, services
-from crm.models import ChangeRecord, Firm, Interaction, Opportunity, ShortlistEntry
-from crm.validators import normalize_tax_code
+from crm.models import AuditEvent, DuplicateDecision
+from crm.validators import normalize_tax_code, synthetic_tax_codes
 from tests import factories
 
+_codes = synthetic_tax_codes(10**5, prefix="57")
 
-def _pair_ids(pairs, kind="name"):
+
+def _mistyped() -> str:
+    """A tax code whose check digit is wrong (a record typed by hand, before validation)."""
+    return mistyped_tax_code(next(_codes), swap=False)
+
+
+def _pair_ids(pairs, kind="duplicate"):
     return {(p.first_id, p.second_id) for p in pairs if p.kind == kind}
 
 
-def test_accent_and_legal_form_variants_in_the_same_province_are_found(db):
-    a = factories.make_firm(name="Công ty TNHH Yến Sào Khánh Hòa", province_code=56)
-    b = factories.make_firm(name="CONG TY CO PHAN YEN SAO KHANH HOA", province_code=56)
-    pairs = queries.candidate_pairs(province=56)
+def _twins(name_a: str, name_b: str, **kw):
+    """Two records of one firm: the second under a mistyped tax code."""
+    a = factories.make_firm(name=name_a, **kw)
+    b = factories.make_firm(name=name_b, tax_code=_mistyped(), **kw)
+    factories.make_contact(a, phone="0905 111 222")
+    factories.make_contact(b, phone="0905111222")
+    return a, b
+
+
+def test_accent_and_legal_form_variants_under_a_mistyped_tax_code_are_found(db):
+    a, b = _twins("Công ty TNHH Yến Sào Khánh Hòa", "CONG TY TNHH YEN SAO KHANH HOA")
+    pairs = queries.candidate_pairs()
     assert (a.id, b.id) in _pair_ids(pairs)
 
 
-def test_same_name_in_different_provinces_is_not_a_duplicate(db):
-    a = factories.make_firm(name="HTX Nông sản Thuận Phát", province_code=66)
-    b = factories.make_firm(name="Hợp tác xã Nông sản Thuận Phát", province_code=52)
-    pairs = queries.candidate_pairs()
+def test_the_same_name_under_two_valid_tax_codes_is_never_proposed(db):
+    a = factories.make_firm(name="Công ty TNHH Yến Sào Khánh Hòa")
+    b = factories.make_firm(name="CONG TY TNHH YEN SAO KHANH HOA")
+    factories.make_contact(a, phone="0905 111 222")
+    factories.make_contact(b, phone="0905 111 222")
+    pairs = queries.candidate_pairs(threshold=0.0)
     assert (a.id, b.id) not in _pair_ids(pairs)
-    assert (b.id, a.id) not in _pair_ids(pairs)
 
 
-def test_branch_tax_code_is_shown_as_related_not_duplicate(db):
+def test_branch_tax_code_is_shown_as_a_branch_not_a_duplicate(db):
     head = factories.make_firm(name="Công ty Hải sản Biển Đông", province_code=56)
     branch = factories.make_firm(name="Chi nhánh Hải Phòng Cty Hải sản Biển Đông",
                                  tax_code=normalize_tax_code(head.tax_code + "-001"),
                                  province_code=31)
-    pairs = queries.candidate_pairs()
+    pairs = queries.candidate_pairs(threshold=0.0)
     assert (head.id, branch.id) in _pair_ids(pairs, "branch")
-    assert (head.id, branch.id) not in _pair_ids(pairs, "name")
+    assert not {(head.id, branch.id), (branch.id, head.id)} & _pair_ids(pairs)
 
 
-def _count(db, model, firm):
-    return db.session.scalar(select(func.count()).select_from(model)
-                             .where(model.firm_id == firm.id))
-
-
-def test_merge_keeps_everything_of_both_firms_and_archives_the_other(app, db):
-    keep = factories.make_firm(name="Công ty TNHH Yến Sào Nha Trang", website=None)
-    drop = factories.make_firm(name="Yen Sao Nha Trang", website="https://yensao.vn",
-                               employees=99)
-    factories.make_product(keep, name="Tổ yến tinh chế")
-    factories.make_product(drop, name="Nước yến")
-    factories.make_certification(drop, scheme_code="HALAL")
-    factories.make_contact(drop, name="Trần Thị B")
-    factories.make_market(keep, "JP")
-    factories.make_market(drop, "JP")  # the same market twice: kept once
-    factories.make_market(drop, "CN")
-    interaction = Interaction(firm=drop, kind="training", occurred_on=date(2025, 5, 1),
-                              summary="Tập huấn TMĐT")
-    db.session.add(interaction)
-    opp = db.session.scalar(select(Opportunity).limit(1))
-    if opp is not None:
-        db.session.add_all([ShortlistEntry(opportunity=opp, firm=keep),
-                            ShortlistEntry(opportunity=opp, firm=drop)])
+def test_a_pair_marked_not_a_duplicate_is_never_proposed_again(db):
+    a, b = _twins("Công ty TNHH Cà phê Ban Mê", "Ca phe Ban Me")
+    user = factories.make_user("officer")
+    assert (a.id, b.id) in _pair_ids(queries.candidate_pairs())
+    services.mark_not_duplicate(b, a, by=user, note="Hai cơ sở khác nhau")
     db.session.flush()
-    from crm.models import Certification, Contact, FirmMarket, Product
-
-    before = {m: _count(db, m, keep) + _count(db, m, drop)
-              for m in (Product, Certification, Contact, Interaction)}
-    with app.test_request_context():  # messages are translated: they need a locale
-        counts = services.merge_firms(keep, drop, {"employees": "drop"})
-    db.session.flush()
-    db.session.expire_all()
-    after = {m: _count(db, m, keep) for m in before}
-    assert after == before
-    assert {m.country_code for m in keep.markets} == {"JP", "CN"}
-    assert _count(db, FirmMarket, drop) == 0
-    assert keep.website == "https://yensao.vn"  # empty field filled from the other firm
-    assert keep.employees == 99  # chosen by the officer
-    assert drop.archived
-    assert "Đã gộp vào" in drop.description
-    assert queries.merged_into(drop.id) == keep.id
-    assert counts["products"] == 1
-    record = db.session.scalar(select(ChangeRecord).where(
-        ChangeRecord.firm_id == keep.id, ChangeRecord.field == "merged_from"))
-    assert record.source == "merge"
-    assert db.session.get(Firm, drop.id) is not None  # never hard-deleted
+    assert (a.id, b.id) not in _pair_ids(queries.candidate_pairs(threshold=0.0))
+    decision = db.session.scalar(select(DuplicateDecision))
+    assert (decision.first_firm_id, decision.second_firm_id) == (a.id, b.id)
+    assert decision.decided_by_id == user.id
+    assert decision.decided_at is not None
+    assert decision.note == "Hai cơ sở khác nhau"
 
 
-def test_merge_screen_shows_both_firms_and_merges(client, officer, db):
-    keep = factories.make_firm(name="Công ty TNHH Cà phê Ban Mê", employees=10)
-    drop = factories.make_firm(name="Ca phe Ban Me", employees=30)
-    factories.make_product(drop, name="Cà phê rang xay")
+def test_not_a_duplicate_button_records_who_and_when_and_audits(client, officer, db):
+    a, b = _twins("Công ty TNHH Hồ tiêu Chư Sê", "Ho tieu Chu Se")
     db.session.commit()
-    page = client.get(f"/duplicates/merge/{keep.id}/{drop.id}")
-    html = page.get_data(as_text=True)
-    assert page.status_code == 200
-    assert "Công ty TNHH Cà phê Ban Mê" in html
-    assert "Ca phe Ban Me" in html
-    assert 'name="choice_employees"' in html
-    resp = client.post(f"/duplicates/merge/{keep.id}/{drop.id}",
-                       data={"choice_employees": "drop"})
+    resp = client.post(f"/duplicates/not-duplicate/{a.id}/{b.id}", data={"min": "80"})
     assert resp.status_code == 302
-    db.session.expire_all()
-    assert keep.employees == 30
-    assert [p.name for p in keep.products] == ["Cà phê rang xay"]
-    assert drop.archived
+    assert "min=80" in resp.headers["Location"]
+    decision = queries.decision_for(a.id, b.id)
+    assert decision.decided_by_id == officer.id
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "not_duplicate"))
+    assert event.target_id == a.id
+    assert event.detail["other_firm_id"] == b.id
+    page = client.get("/duplicates/?view=decisions").get_data(as_text=True)
+    assert officer.name in page
+    assert "Ho tieu Chu Se" in page
+
+
+def test_list_pages_and_sorts_by_score(client, officer, db):
+    words = ["Bình", "Cường", "Dũng", "Giang", "Hạnh", "Khoa", "Lâm", "Mỹ", "Ngân", "Oanh",
+             "Phong", "Quyên", "Sang", "Tâm", "Uyên"]
+    for word in words:
+        _twins(f"Công ty TNHH Thủy sản {word} Nha", f"Thuy san {word} Nha")  # share a phone
+        factories.make_firm(name=f"Công ty TNHH Cà phê {word} Rang")
+        factories.make_firm(name=f"Ca phe {word} Rang", tax_code=_mistyped())  # no phone
+    db.session.commit()
+    proposed = client.get("/duplicates/").get_data(as_text=True)
+    assert proposed.count("Xem và gộp") == 15  # only those above the default threshold
+    worst_first = client.get("/duplicates/?sort=-score&min=1").get_data(as_text=True)
+    scores = [int(s) for s in re.findall(r'text-bg-warning">(\d+)%', worst_first)]
+    assert len(scores) == 25  # one page of 30 pairs
+    assert scores == sorted(scores)
+    assert scores[0] < 80
+    best_first = client.get("/duplicates/?min=1").get_data(as_text=True)
+    scores = [int(s) for s in re.findall(r'text-bg-warning">(\d+)%', best_first)]
+    assert scores == sorted(scores, reverse=True)
+    second = client.get("/duplicates/?min=1&page=2").get_data(as_text=True)
+    assert second.count("Xem và gộp") == 5
+    assert client.get("/duplicates/?min=1&page=99").get_data(as_text=True).count(
+        "Xem và gộp") == 5  # past the end: the last page
+
+
+def test_list_shows_the_score_components(client, officer, db):
+    a = factories.make_firm(name="Công ty TNHH Yến Sào Khánh Hòa")
+    factories.make_firm(name="CONG TY TNHH YEN SAO KHANH HOA",
+                        tax_code=mistyped_tax_code(a.tax_code, swap=True))
+    db.session.commit()
+    html = client.get("/duplicates/").get_data(as_text=True)
+    for label in ("Tên:", "MST:", "Điện thoại:", "Email:", "Địa chỉ:", "Sản phẩm:"):
+        assert label in html
+    assert "lệch 1 chữ số" in html
+    assert "MST sai" in html
+
+
+def test_branches_tab_lists_head_office_and_branch(client, officer, db):
+    head = factories.make_firm(name="Công ty Hải sản Biển Đông")
+    factories.make_firm(name="Chi nhánh Cty Hải sản Biển Đông",
+                        tax_code=normalize_tax_code(head.tax_code + "-002"))
+    db.session.commit()
+    html = client.get("/duplicates/?view=branches").get_data(as_text=True)
+    assert "chi nhánh" in html
+    assert head.tax_code + "-002" in html
+
+
+def test_bad_list_parameters_fall_back_to_defaults(client, officer, db):
+    for query in ("?min=abc", "?min=0", "?min=1000", "?sort=drop", "?view=x", "?page=10**18",
+                  "?page=99999999999999999999"):
+        assert client.get(f"/duplicates/{query}").status_code == 200, query
+
+
+def test_viewer_cannot_see_or_decide_duplicates(client, login_as, db):
+    a, b = _twins("Công ty TNHH Cà phê Ban Mê", "Ca phe Ban Me")
+    login_as("viewer")
+    assert client.get("/duplicates/").status_code == 403
+    assert client.post(f"/duplicates/not-duplicate/{a.id}/{b.id}").status_code == 403
