@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any, TypeVar
 
 import pycountry
-from flask_babel import get_locale
+from flask_babel import get_locale, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from vietnam_provinces import Province, Ward
@@ -186,15 +186,16 @@ LABELS = {
     "verified": _l("Đã xác minh"),
     # market kinds
     "current": _l("Đang xuất khẩu"), "target": _l("Mục tiêu"),
-    # store status
-    "planned": _l("Dự kiến"), "onboarding": _l("Đang mở"), "active": _l("Hoạt động"),
-    "suspended": _l("Tạm dừng"), "closed": _l("Đã đóng"),
+    # store status ("store" context: an open opportunity is "Đang mở" too)
+    "planned": _l("Dự kiến"), "onboarding": lazy_pgettext("store", "Đang mở"),
+    "active": _l("Hoạt động"), "suspended": _l("Tạm dừng"), "closed": _l("Đã đóng"),
     # platforms
     "amazon": "Amazon", "alibaba": "Alibaba", "tiktok_shop": "TikTok Shop",
     "shopee": "Shopee", "lazada": "Lazada",
-    # roles
-    "admin": _l("Quản trị"), "manager": _l("Lãnh đạo"), "officer": _l("Cán bộ"),
-    "enterprise": _l("Doanh nghiệp"), "viewer": _l("Xem"),
+    # roles: "role" context, as "Doanh nghiệp" is also the firms menu and "Xem" a button
+    "admin": lazy_pgettext("role", "Quản trị"), "manager": lazy_pgettext("role", "Lãnh đạo"),
+    "officer": lazy_pgettext("role", "Cán bộ"), "enterprise": lazy_pgettext("role", "Doanh nghiệp"),
+    "viewer": lazy_pgettext("role", "Xem"),
     # units
     "tonnes": _l("tấn"), "kg": "kg", "pieces": _l("chiếc"), "m3": "m³",
     "litres": _l("lít"), "containers": _l("container"),

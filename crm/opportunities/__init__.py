@@ -2,7 +2,7 @@
 firms and the shortlist pipeline."""
 
 from flask import Blueprint
-from flask_babel import get_locale
+from flask_babel import get_locale, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 
 bp = Blueprint("opportunities", __name__)
@@ -21,7 +21,7 @@ ENTRY_LABELS = {
     "shortlisted": _l("Danh sách chọn"),
     "invited": _l("Đã mời"),
     "confirmed": _l("Đã xác nhận"),
-    "declined": _l("Từ chối"),
+    "declined": lazy_pgettext("stage", "Từ chối"),  # elsewhere "Từ chối" is a button
     "participated": _l("Đã tham gia"),
     "outcome": _l("Có kết quả"),
     "passed_over": _l("Bỏ qua"),

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 from sqlalchemy import func, select
 
 from crm import display, kpi, spreadsheets
@@ -47,7 +48,7 @@ TRADE_KINDS = frozenset({"trade_mission", "trade_fair", "b2b_meeting"})
 
 
 def _vnd(value: Decimal | None) -> str:
-    return f"{kpi.format_value(value)} đồng"
+    return _("%(v)s đồng", v=kpi.format_value(value))
 
 
 # --- the annual report ----------------------------------------------------------------------
@@ -189,7 +190,7 @@ def annual_report_xlsx(programme: Programme, year: int) -> bytes:
     spreadsheets.add_table(wb, _("Chỉ tiêu"), kpi_headings(year),
                            (kpi_row(r) for r in report_kpis(programme, year)),
                            widths=[None, 45, 70])
-    spreadsheets.add_table(wb, _("Hoạt động"), activity_headings(),
+    spreadsheets.add_table(wb, pgettext("sheet", "Hoạt động"), activity_headings(),
                            (activity_row(it) for it in activities(programme, year)))
     spreadsheets.add_table(wb, _("Kết quả"), outcome_headings(),
                            (outcome_row(o) for o in outcomes(programme, year)))
@@ -340,7 +341,7 @@ def proposal_xlsx(programme: Programme, p: Proposal) -> bytes:
     """The proposal form as a workbook: intro lines, then one row per activity."""
     wb = spreadsheets.workbook()
     spreadsheets.add_table(
-        wb, _("Đề xuất"), proposal_headings(),
+        wb, pgettext("sheet", "Đề xuất"), proposal_headings(),
         ([n, activity.name, *[text for _label, text in fields]]
          for n, (activity, fields) in enumerate(p.items, start=1)),
         widths=(5, 35, 35, 45, 45, 18, 25, 30, 30, 40, 45))
