@@ -30,6 +30,7 @@ from crm import history, spreadsheets
 from crm.config import INSTANCE_DIR
 from crm.display import commune_province
 from crm.duplicates.names import legal_form_of, name_key
+from crm.duplicates.queries import merge_targets
 from crm.errors import UserError
 from crm.extensions import db
 from crm.firms import services as firm_services
@@ -38,7 +39,6 @@ from crm.imports.lookups import Lookups, legal_form_code, load_lookups
 from crm.imports.mapping import FIELDS, guess_mapping
 from crm.models import (
     Certification,
-    ChangeRecord,
     Contact,
     Firm,
     FirmMarket,
@@ -335,13 +335,8 @@ def _load_existing() -> _Existing:
             archived.add(firm_id)
         else:
             by_name.setdefault((province, name_key(name)), []).append(firm_id)
-    merged: dict[int, int] = {}
-    for firm_id, target in db.session.execute(
-            select(ChangeRecord.firm_id, ChangeRecord.new_value).where(
-                ChangeRecord.entity == "firm", ChangeRecord.field == "merged_into")):
-        if isinstance(target, int):
-            merged[firm_id] = target
-    return _Existing(by_tax, by_name, names, merged, archived)
+    # Firm.merged_into_id, which an undone merge clears (the history keeps both events).
+    return _Existing(by_tax, by_name, names, merge_targets(), archived)
 
 
 class _Row:
