@@ -409,16 +409,14 @@ class SearchIndex:
         # Place level: 1 in the province asked for, 2 when the place's own words are in the
         # firm's name or address too ("yến sào Cam Ranh": Cam Ranh firms, then Khánh Hòa).
         place_level = np.zeros(n, dtype=np.int8)
-        place_words: set[str] = set()
         if reading.places:
             provinces = np.frombuffer(cols.province, dtype=np.int32)
             in_province = np.isin(provinces, [code for code, _w in reading.places])
             in_text = np.zeros(n, dtype=bool)
             for _code, typed in reading.places:
                 words = tuple(typed.split())
-                grid, terms, _c = self._phrase(words, EXACT, n, False, correct=False)
+                grid, _t, _c = self._phrase(words, EXACT, n, False, correct=False)
                 in_text |= grid[[NAME, PLACE]].max(axis=0) > 0
-                place_words |= terms
             place_level = in_province.astype(np.int8) + in_text
         place = place_level > 0
         required = len(concepts)
@@ -463,7 +461,7 @@ class SearchIndex:
             if place[s]:
                 fields += [("place", typed) for _c, typed in reading.places]
             hits[int(cols.firm_id[s])] = Hit(fields)
-        terms = set(place_words)
+        terms: set[str] = set()  # not the place words: "Cà Mau" would mark every "cá"
         for c in concepts:
             terms |= c.words
         corrections = [c for c in concepts if c.corrected_from]
