@@ -11,11 +11,7 @@ and likewise for the branch pairs shown as "chi nhánh".
 
 from __future__ import annotations
 
-import os
-import secrets
-import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,9 +20,9 @@ from typing import Any
 
 import click
 from flask import Flask
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
-from crm.config import Config, sqlalchemy_url
+from crm.demodata.scratch import scratch_app
 from crm.extensions import db
 
 SEED = 2026
@@ -72,64 +68,18 @@ class Measured:
         return self.branches_found / self.planted_branches if self.planted_branches else 1.0
 
 
-def _config(url: str, schema: str | None) -> type[Config]:
-    options: dict[str, Any] = {"pool_pre_ping": True}
-    if schema:
-        options["connect_args"] = {"options": f'-csearch_path="{schema}",public'}
-
-    class BenchConfig(Config):
-        SQLALCHEMY_DATABASE_URI = sqlalchemy_url(url)
-        SQLALCHEMY_ENGINE_OPTIONS = options
-        SECRET_KEY = secrets.token_hex(16)
-        WARM_AT_START = False
-
-    return BenchConfig
-
-
-def _schema(url: str, name: str | None = None) -> str:
-    """Create a fresh schema in the PostgreSQL database at `url`, or drop `name`."""
-    engine = create_engine(sqlalchemy_url(url))
-    try:
-        with engine.begin() as conn:
-            if name is None:
-                name = f"dupbench_{uuid.uuid4().hex[:12]}"
-                conn.execute(text(f'CREATE SCHEMA "{name}"'))
-                conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
-            else:
-                conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
-    finally:
-        engine.dispose()
-    return name
-
-
 @contextmanager
 def demo_app(database_url: str | None, n_firms: int,
              planted: list[Any]) -> Iterator[Flask]:
     """An app on a fresh database (temporary SQLite file, or a new PostgreSQL schema) holding
     the demo firms; `planted` receives the generator's planted pairs."""
-    from crm import create_app
     from crm.demodata.demoset import build_demo
-    from crm.refdata import load_reference_data
 
-    with tempfile.TemporaryDirectory(prefix="crm-duplicates-") as tmp:
-        url = database_url or f"sqlite:///{os.path.join(tmp, 'duplicates.db')}"
-        schema = _schema(url) if url.startswith("postgres") else None
-        app = create_app(_config(url, schema))
-        try:
-            with app.app_context():
-                db.create_all()
-                load_reference_data()
-                db.session.commit()
-                build_demo(n_firms, seed=SEED, today=TODAY, activity=False, planted=planted)
-                db.session.commit()
-                db.session.remove()
-            yield app
-        finally:
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
-            if schema:
-                _schema(url, name=schema)
+    def fill() -> None:
+        build_demo(n_firms, seed=SEED, today=TODAY, activity=False, planted=planted)
+
+    with scratch_app(fill, database_url) as app:
+        yield app
 
 
 def measure(planted: list[Any]) -> Measured:

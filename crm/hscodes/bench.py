@@ -17,10 +17,7 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import secrets
 import statistics
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -32,7 +29,7 @@ from typing import Any
 import click
 from flask import Flask
 
-from crm.config import Config
+from crm.demodata.scratch import scratch_app
 from crm.extensions import db
 from crm.hscodes import queries
 from crm.hscodes.model import (
@@ -105,33 +102,16 @@ def training_products(products: Sequence[CodedProduct],
 @contextmanager
 def registry_app() -> Iterator[Flask]:
     """An app on a temporary SQLite file holding the demo registry (removed afterwards)."""
-    from crm import create_app
     from crm.demodata.demoset import build_demo
-    from crm.refdata import load_reference_data
 
     params = settings()["registry"]
-    with tempfile.TemporaryDirectory(prefix="crm-hs-bench-") as tmp:
 
-        class BenchConfig(Config):
-            SQLALCHEMY_DATABASE_URI = f"sqlite:///{os.path.join(tmp, 'hs.db')}"
-            SECRET_KEY = secrets.token_hex(16)  # no session outlives the run
-            WARM_AT_START = False
+    def fill() -> None:
+        build_demo(params["n_firms"], seed=params["seed"],
+                   today=date.fromisoformat(params["today"]), activity=False)
 
-        app = create_app(BenchConfig)
-        try:
-            with app.app_context():
-                db.create_all()
-                load_reference_data()
-                db.session.commit()
-                build_demo(params["n_firms"], seed=params["seed"],
-                           today=date.fromisoformat(params["today"]), activity=False)
-                db.session.commit()
-                db.session.remove()
-            yield app
-        finally:
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
+    with scratch_app(fill) as app:
+        yield app
 
 
 SETS = {"labelled": "labelled.csv", "holdout": "holdout.csv"}

@@ -20,10 +20,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import secrets
-import tempfile
-import uuid
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,9 +29,10 @@ from importlib.resources import files
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Select, create_engine, false, func, or_, select, text
+from sqlalchemy import Select, false, func, or_, select
 
-from crm.config import Config, sqlalchemy_url
+from crm.config import sqlalchemy_url
+from crm.demodata.scratch import scratch_app
 from crm.display import commune_name
 from crm.errors import fail
 from crm.extensions import db
@@ -133,38 +130,6 @@ def build_firm_set() -> dict[str, int]:
     return counts
 
 
-def _config(url: str, schema: str | None) -> type[Config]:
-    options: dict[str, Any] = {"pool_pre_ping": True}
-    if schema:
-        options["connect_args"] = {"options": f'-csearch_path="{schema}",public'}
-
-    class QualityConfig(Config):
-        SQLALCHEMY_DATABASE_URI = sqlalchemy_url(url)
-        SQLALCHEMY_ENGINE_OPTIONS = options
-        SECRET_KEY = secrets.token_hex(16)  # no session outlives the run
-        WTF_CSRF_ENABLED = False
-        WARM_AT_START = False
-
-    return QualityConfig
-
-
-def _pg_schema(url: str, create: bool, name: str = "") -> str:
-    """Create a fresh schema in the PostgreSQL database at `url` (or drop `name`)."""
-    engine = create_engine(sqlalchemy_url(url))
-    try:
-        with engine.begin() as conn:
-            if create:
-                name = f"quality_{uuid.uuid4().hex[:12]}"
-                conn.execute(text(f'CREATE SCHEMA "{name}"'))
-                # In public, as the tests do: the search index uses its gin_trgm_ops.
-                conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
-            else:
-                conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
-    finally:
-        engine.dispose()
-    return name
-
-
 @contextmanager
 def quality_app(database_url: str | None = None) -> Iterator[Flask]:
     """An app on a fresh database holding the firm set, removed afterwards.
@@ -172,27 +137,8 @@ def quality_app(database_url: str | None = None) -> Iterator[Flask]:
     A temporary SQLite file by default; with a PostgreSQL `database_url`, a new schema in
     that database (dropped at the end), as the test suite does.
     """
-    from crm import create_app
-    from crm.refdata import load_reference_data
-
-    with tempfile.TemporaryDirectory(prefix="crm-quality-") as tmp:
-        url = database_url or f"sqlite:///{os.path.join(tmp, 'quality.db')}"
-        schema = _pg_schema(url, create=True) if url.startswith("postgres") else None
-        app = create_app(_config(url, schema))
-        try:
-            with app.app_context():
-                db.create_all()
-                load_reference_data()
-                db.session.commit()
-                build_firm_set()
-                db.session.remove()
-            yield app
-        finally:
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
-            if schema:
-                _pg_schema(url, create=False, name=schema)
+    with scratch_app(build_firm_set, database_url) as app:
+        yield app
 
 
 # --- relevance rules -------------------------------------------------------------------------

@@ -87,7 +87,8 @@ def test_exports_are_recorded(client, db, officer):
     events = _events(db, "export")
     assert [(e.target_type, e.target_id) for e in events] == [
         ("opportunity", opp.id), ("programme", programme.id)]
-    assert events[0].detail == {"format": "xlsx"}
+    assert events[0].detail["format"] == "xlsx"
+    assert events[0].detail["rows"] == 0  # the shortlist is empty
 
 
 def test_reset_link_event_does_not_contain_the_token(client, db, login_as, caplog):
