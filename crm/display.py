@@ -226,15 +226,14 @@ def highlight(text: str | None, terms: Collection[str] | None) -> Markup:
         return Markup("")
     if not terms:
         return escape(text)
-    out: list[str] = []
+    out = Markup("")
     last = 0
     for match in _WORD.finditer(text):
         if fold(match.group()) in terms:
-            out += [str(escape(text[last:match.start()])),
-                    f"<mark>{escape(match.group())}</mark>"]
+            out += escape(text[last:match.start()])
+            out += Markup("<mark>{}</mark>").format(match.group())  # format() escapes
             last = match.end()
-    out.append(str(escape(text[last:])))
-    return Markup("".join(out))  # every piece above is escaped
+    return out + escape(text[last:])
 
 
 MATCH_FIELDS = {
