@@ -36,12 +36,12 @@ FIRM_COLUMNS = ("tax_code", "name", "name_en", "legal_form", "province_code", "c
 
 
 def ensure_schema() -> None:
-    """Run the migrations and load reference data when the database is new."""
-    tables = set(inspect(db.engine).get_table_names())
-    if "firms" in tables and "hs_codes" in tables and db.session.scalar(
-            select(func.count()).select_from(HsCode)):
-        return
+    """Bring the schema up to date (a database loaded by an earlier release too: Alembic does
+    nothing when it is current) and load the reference data when the database is new."""
     upgrade()
+    tables = set(inspect(db.engine).get_table_names())
+    if "hs_codes" in tables and db.session.scalar(select(func.count()).select_from(HsCode)):
+        return
     from crm.refdata import load_reference_data
 
     load_reference_data()
