@@ -322,11 +322,11 @@ def _engine_page(f: FirmFilters, reading: Reading, page: int, per_page: int,
     index = firm_index()
     with index.lock:
         mask = index.base_mask(f.archived, f.province, f.size)
-        sets = _child_sets(f, today)
-        if sets:
-            ids = db.session.scalars(sets[0] if len(sets) == 1 else intersect(*sets))
+        # Each child filter's firm ids, intersected here: PostgreSQL's INTERSECT misjudged
+        # how few firms two filters leave and scanned every firm to join them (250 ms).
+        for child in _child_sets(f, today):
             allowed = np.zeros(len(mask), dtype=bool)
-            allowed[index.slots_of(ids)] = True
+            allowed[index.slots_of(db.session.scalars(child))] = True
             mask &= allowed
         sort = f.effective_sort
 
@@ -370,10 +370,15 @@ def _child_facets(firm_ids: np.ndarray, today: date) -> tuple[list[tuple[str, in
 
 
 def firm_page(f: FirmFilters, page: int, per_page: int, today: date) -> FirmListResult:
-    """One page of the firm list: a text search goes to the search engine, a tax code and
-    the filters alone to the database."""
+    """One page of the firm list: a text search (or two child filters) goes to the search
+    engine, a tax code and the other filters to the database."""
     reading = read_query(f.q)
     tax_prefix = _tax_prefix(reading, f.q)
+    several = sum(map(bool, (f.hs_prefix, f.cert, f.market))) >= 2
+    if reading.empty and several and not tax_prefix:
+        # Two of product group, certificate and market leave a few thousand firms, which
+        # the index sorts at once; the database joined them to every firm first.
+        return _engine_page(f, reading, page, per_page, today)
     if tax_prefix or reading.empty:
         return FirmListResult(page=_paginate(firm_query(f, today, tax_prefix), page, per_page),
                               reading=reading if f.q.strip() else None)

@@ -428,7 +428,9 @@ class SearchIndex:
         if required:
             need = required if required <= 2 else required - 1
             candidates = allowed & (matched >= need)
-        else:
+        elif reading.empty:  # no words at all: the filters alone (firm_page sends some here)
+            candidates = allowed.copy()
+        else:  # a place only, or only words no firm has (then: nothing)
             candidates = allowed & place
         if not reading.places:
             full_mask = candidates & (matched == required)
