@@ -374,10 +374,10 @@ def firm_page(f: FirmFilters, page: int, per_page: int, today: date) -> FirmList
     engine, a tax code and the other filters to the database."""
     reading = read_query(f.q)
     tax_prefix = _tax_prefix(reading, f.q)
-    several = sum(map(bool, (f.hs_prefix, f.cert, f.market))) >= 2
-    if reading.empty and several and not tax_prefix:
-        # Two of product group, certificate and market leave a few thousand firms, which
-        # the index sorts at once; the database joined them to every firm first.
+    if not tax_prefix and (reading.empty and not f.q.strip()):
+        # The filters alone: the index keeps every firm's sort keys, so any page in any
+        # order is a gather and an integer sort (the database walked deep pages row by row:
+        # page 3,000 of 100,000 firms took 160 ms on PostgreSQL).
         return _engine_page(f, reading, page, per_page, today)
     if tax_prefix or reading.empty:
         return FirmListResult(page=_paginate(firm_query(f, today, tax_prefix), page, per_page),

@@ -16,6 +16,7 @@ profile prior (verified, products described) before the id. Never the alphabet.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import threading
 from array import array
@@ -137,6 +138,10 @@ class SearchIndex:
                 self.title_codes.setdefault(word, []).append(code)
         self.dead = 0
         self.mark: Any = None
+        self._name_order: list[tuple[str, int, int]] = []  # (name key, firm id, slot)
+        self._ranked = 0  # slots already in _name_order
+        self._rank = np.zeros(0, dtype=np.int64)
+        self._provinces: np.ndarray | None = None
 
     # --- writing -----------------------------------------------------------------------
 
@@ -332,6 +337,36 @@ class SearchIndex:
             ok &= hit
         return ok
 
+    def name_rank(self) -> np.ndarray:
+        """Each slot's place in name order (then firm id), kept sorted as firms are added:
+        a name-sorted list of 100,000 firms is then one gather and one integer sort."""
+        cols = self.cols
+        if self._ranked < self.size:
+            ordered = self._name_order
+            if self.size - self._ranked > 1000:  # a build or a bulk load: sort them all
+                ordered[:] = sorted(zip(cols.name_key, cols.firm_id, range(self.size),
+                                        strict=True))
+            else:
+                for slot in range(self._ranked, self.size):
+                    bisect.insort(ordered, (cols.name_key[slot], cols.firm_id[slot], slot))
+            self._ranked = self.size
+            rank = np.empty(self.size, dtype=np.int64)
+            rank[np.fromiter((t[2] for t in ordered), dtype=np.int64, count=len(ordered))] = \
+                np.arange(len(ordered))
+            self._rank = rank
+        return self._rank
+
+    def _province_rank(self) -> np.ndarray:
+        """Province code -> its place in the provinces' name order."""
+        if self._provinces is None:
+            from crm.display import provinces
+
+            table = np.full(1000, 999, dtype=np.int32)
+            for i, (code, _name) in enumerate(provinces()):
+                table[code] = i
+            self._provinces = table
+        return self._provinces
+
     def _split(self, word: str) -> list[str]:
         """The two known words a joined word is made of ("daklak" -> dak, lak)."""
         counts = self.vocab.counts
@@ -483,23 +518,14 @@ class SearchIndex:
         if not len(found):
             return found
         archived = np.frombuffer(cols.archived, dtype=np.uint8)[found]
-        if sort == "name":
-            keys = [cols.name_key[s] for s in found.tolist()]
-            idx = sorted(range(len(found)), key=lambda i: (archived[i], keys[i]))
-            return found[np.array(idx, dtype=np.int64)]
-        if sort == "province":
-            prov = np.frombuffer(cols.province, dtype=np.int32)[found]
-            names = [cols.name_key[s] for s in found.tolist()]
-            from crm.display import provinces as province_list
-            rank = {code: i for i, (code, _n) in enumerate(province_list())}
-            idx = sorted(range(len(found)),
-                         key=lambda i: (archived[i], rank.get(int(prov[i]), 99), names[i]))
-            return found[np.array(idx, dtype=np.int64)]
-        if sort == "size":
-            size = np.frombuffer(cols.size, dtype=np.int8)[found]
-            names = [cols.name_key[s] for s in found.tolist()]
-            idx = sorted(range(len(found)), key=lambda i: (archived[i], size[i], names[i]))
-            return found[np.array(idx, dtype=np.int64)]
+        if sort in ("name", "province", "size"):
+            keys = [self.name_rank()[found]]  # last key: name, then firm id
+            if sort == "province":
+                keys.append(self._province_rank()[np.frombuffer(cols.province,
+                                                                dtype=np.int32)[found]])
+            elif sort == "size":
+                keys.append(np.frombuffer(cols.size, dtype=np.int8)[found])
+            return found[np.lexsort((*keys, archived))]
         if sort == "updated":
             updated = np.frombuffer(cols.updated, dtype=np.float64)[found]
             return found[np.lexsort((-found, -updated, archived))]
