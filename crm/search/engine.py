@@ -113,7 +113,7 @@ class Result:
 class _Concept:
     label: str  # how the concept reads (corrected where a correction was used)
     score: np.ndarray  # per slot, 0 when not matched
-    fields: np.ndarray  # per slot, the field of the best match
+    fields: np.ndarray  # fields x slots, weighted match (the best field is read per row shown)
     words: set[str]
     corrected_from: str | None = None
 
@@ -142,6 +142,8 @@ class SearchIndex:
         self._ranked = 0  # slots already in _name_order
         self._rank = np.zeros(0, dtype=np.int64)
         self._provinces: np.ndarray | None = None
+        self._title_cache: dict[str, np.ndarray | None] = {}
+        self._titles_at = 0
 
     # --- writing -----------------------------------------------------------------------
 
@@ -266,19 +268,32 @@ class SearchIndex:
         out = np.zeros((len(FIELDS), n), dtype=np.float32)
         for word, quality in variants:
             for f in range(len(FIELDS)):
-                slots = self._title_slots(word) if f == HS else \
-                    self._slots(self.postings[f].get(word))
+                if f == HS:  # HS titles hold whole words: no prefix readings there
+                    slots = self._title_slots(word) if quality != PREFIX else None
+                else:
+                    slots = self._slots(self.postings[f].get(word))
                 if slots is not None:
                     row = out[f]
                     row[slots] = np.maximum(row[slots], quality)
         return out
 
     def _title_slots(self, word: str) -> np.ndarray | None:
-        """Firms with a product whose HS code's title holds `word`."""
+        """Firms with a product whose HS code's title holds `word` (kept until firms are
+        added: "fish" is in ~100 titles, whose firms are a union of large posting lists)."""
+        if self._titles_at != self.size:
+            self._title_cache.clear()
+            self._titles_at = self.size
+        if word in self._title_cache:
+            return self._title_cache[word]
         parts = [self.hs[c] for c in self.title_codes.get(word, ()) if c in self.hs]
-        if not parts:
-            return None
-        return np.unique(np.concatenate([np.frombuffer(p, dtype=np.int32) for p in parts]))
+        found = None
+        if parts:
+            hit = np.zeros(self.size, dtype=bool)
+            for part in parts:
+                hit[np.frombuffer(part, dtype=np.int32)] = True
+            found = np.flatnonzero(hit).astype(np.int32)
+        self._title_cache[word] = found
+        return found
 
     def _joined(self, word: str, n: int) -> np.ndarray | None:
         """fields x slots for a word typed joined ("daklak"): the pair "dak lak" indexed."""
@@ -381,17 +396,19 @@ class SearchIndex:
         alts = list(alternatives)
         if corrected:
             alts += synonym_phrase(tuple(corrected.split()))
+        known = self.vocab.counts
         for alt in alts:
+            if not all(w in known for w in alt):
+                continue  # a synonym no firm uses ("edible bird's nest"): nothing to find
             g, t, _c = self._phrase(alt, SYNONYM, n, False, correct=False)
             grid = np.maximum(grid, g)
             terms |= t
         weighted = grid * WEIGHTS[:, None]
-        best = weighted.argmax(axis=0)
-        top = weighted[best, np.arange(n)]
+        top = weighted.max(axis=0)
         # More fields saying the same (product name, its HS title, the description) is more
         # evidence: coffee growers before a honey whose product names coffee blossoms.
         score = top + EVIDENCE * (weighted.sum(axis=0) - top)
-        return _Concept(corrected or " ".join(words), score, best, terms,
+        return _Concept(corrected or " ".join(words), score, weighted, terms,
                         corrected_from=" ".join(words) if corrected else None)
 
     def search(self, reading: Reading, mask: np.ndarray | None, sort: str = "relevance",
@@ -440,7 +457,9 @@ class SearchIndex:
             slots = self._slots(self.hs.get(code))
             if slots is not None:
                 score[slots] = WEIGHTS[PRODUCT]
-            concepts.append(_Concept(f"HS {code}", score, np.full(n, HS), {code}))
+            grid = np.zeros((len(FIELDS), n), dtype=np.float32)
+            grid[HS] = score
+            concepts.append(_Concept(f"HS {code}", score, grid, {code}))
         # Place level: 1 in the province asked for, 2 when the place's own words are in the
         # firm's name or address too ("yến sào Cam Ranh": Cam Ranh firms, then Khánh Hòa).
         place_level = np.zeros(n, dtype=np.int8)
@@ -494,7 +513,8 @@ class SearchIndex:
         ids = [int(cols.firm_id[s]) for s in page]
         hits: dict[int, Hit] = {}
         for s in page:
-            fields = [(FIELDS[int(c.fields[s])], c.label) for c in concepts if c.score[s] > 0]
+            fields = [(FIELDS[int(c.fields[:, s].argmax())], c.label) for c in concepts
+                      if c.score[s] > 0]
             if place[s]:
                 fields += [("place", typed) for _c, typed in reading.places]
             hits[int(cols.firm_id[s])] = Hit(fields)
