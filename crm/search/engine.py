@@ -429,6 +429,14 @@ class SearchIndex:
             mask &= np.frombuffer(cols.size, dtype=np.int8) == SIZE_RANK.get(size, 4)
         return mask
 
+    def hs_slots(self, prefix: str) -> np.ndarray | None:
+        """Slots of firms with a product whose HS code starts with `prefix` (2, 4, 6 or 8
+        digits: the prefixes indexed), or None when the index cannot tell."""
+        if len(prefix) not in (2, 4, 6, 8):
+            return None
+        slots = self._slots(self.hs.get(prefix))
+        return slots if slots is not None else np.zeros(0, dtype=np.int32)
+
     def slots_of(self, firm_ids: Iterable[int]) -> np.ndarray:
         """Live slots of the given firms."""
         get = self.slot_of.get
