@@ -8,7 +8,10 @@ its children changes (crm.firms.services._touch); it is derived data, never edit
 from __future__ import annotations
 
 from collections.abc import Iterable
+from types import SimpleNamespace
 from typing import Any
+
+import sqlalchemy as sa
 
 from matching.text import fold_words
 
@@ -16,6 +19,9 @@ from matching.text import fold_words
 # from reference data (crm.search.engine), so that a corrected title needs no rewrite.
 NAME, PRODUCT, HS, EXTRA, PLACE, DESCRIPTION, TAX = range(7)
 FIELDS = ("name", "product", "hs", "extra", "place", "description", "tax")
+PRODUCT_SEP = " ; "  # between products in the product line (never a folded word)
+# Before the products' English names, whose head word comes last ("frozen whiteleg shrimp").
+ENGLISH_SEP = " ;; "
 
 
 def _texts(items: Iterable[Any], *attrs: str) -> list[str]:
@@ -57,7 +63,14 @@ def search_text_for(firm: Any) -> str:
         [(getattr(firm, "tax_code", None) or "").replace("-", "")],
     ]
     # "_" is a word character: USDA_ORGANIC must read as two words.
-    return "\n".join(fold_words(" ".join(parts).replace("_", " ")) for parts in lines)
+    folded = [fold_words(" ".join(parts).replace("_", " ")) for parts in lines]
+    # Products apart (PRODUCT_SEP): a product's first words say what it is ("Thức ăn cho tôm"
+    # is feed), and words of two products are not next to each other.
+    vietnamese = [w for w in (fold_words(t) for t in _texts(products, "name")) if w]
+    english = [w for w in (fold_words(t) for t in _texts(products, "name_en")) if w]
+    folded[PRODUCT] = PRODUCT_SEP.join(vietnamese) + (
+        ENGLISH_SEP + PRODUCT_SEP.join(english) if english else "")
+    return "\n".join(folded)
 
 
 def _scheme_names(code: str | None) -> str:
@@ -76,3 +89,44 @@ def fields_of(document: str | None) -> list[str]:
     names and products, reads as the name field until it is recomputed)."""
     parts = (document or "").split("\n")
     return (parts + [""] * len(FIELDS))[:len(FIELDS)]
+
+
+# --- rebuilding stored documents (migrations) ----------------------------------------------
+
+BATCH = 2000  # firms per batch when documents are rebuilt
+_KIDS = {
+    "products": "SELECT firm_id, name, name_en, hs_code, description FROM products "
+                "WHERE firm_id IN :ids ORDER BY id",
+    "certifications": "SELECT firm_id, scheme_code, number FROM certifications "
+                      "WHERE firm_id IN :ids",
+    "trademarks": "SELECT firm_id, mark, registration_number FROM trademarks "
+                  "WHERE firm_id IN :ids",
+    "stores": "SELECT firm_id, platform, url FROM ecommerce_stores WHERE firm_id IN :ids",
+}
+
+
+def _children(conn: Any, sql: str, ids: list[int]) -> dict[int, list[Any]]:
+    out: dict[int, list[Any]] = {}
+    stmt = sa.text(sql).bindparams(sa.bindparam("ids", expanding=True))
+    for row in conn.execute(stmt, {"ids": ids}).mappings():
+        out.setdefault(row["firm_id"], []).append(SimpleNamespace(**row))
+    return out
+
+
+def rebuild_documents(conn: Any) -> None:
+    """Recompute every firm's document from its rows, in batches (migrations 0011, 0013)."""
+    last = 0
+    while True:
+        firms = conn.execute(sa.text(
+            "SELECT id, name, name_en, tax_code, address, commune_code, description "
+            "FROM firms WHERE id > :last ORDER BY id LIMIT :n"), {"last": last, "n": BATCH},
+        ).mappings().all()
+        if not firms:
+            return
+        ids = [f["id"] for f in firms]
+        kids = {key: _children(conn, sql, ids) for key, sql in _KIDS.items()}
+        rows = [{"id": f["id"], "doc": search_text_for(SimpleNamespace(
+                    **f, **{k: v.get(f["id"], []) for k, v in kids.items()}))}
+                for f in firms]
+        conn.execute(sa.text("UPDATE firms SET search_text = :doc WHERE id = :id"), rows)
+        last = ids[-1]

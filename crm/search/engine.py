@@ -30,12 +30,14 @@ import numpy as np
 from crm.search import Vocabulary
 from crm.search.document import (
     DESCRIPTION,
+    ENGLISH_SEP,
     EXTRA,
     FIELDS,
     HS,
     NAME,
     PLACE,
     PRODUCT,
+    PRODUCT_SEP,
     TAX,
     fields_of,
 )
@@ -48,7 +50,9 @@ WEIGHTS[[NAME, PRODUCT, HS, EXTRA, PLACE, DESCRIPTION, TAX]] = (
     1.0, 0.85, 0.5, 0.6, 0.5, 0.45, 1.0)
 EXACT, PREFIX, SYNONYM, JOINED, CORRECTED = 1.0, 0.75, 0.9, 0.9, 0.7
 EVIDENCE = 0.25  # share counted of the matches in fields other than the best one
-PAIR_FIELDS = (NAME, PRODUCT, PLACE, DESCRIPTION)  # fields whose adjacent words are indexed
+# Fields whose adjacent words are indexed (a phrase matches there only with its words together).
+PAIR_FIELDS = (NAME, PRODUCT, EXTRA, PLACE, DESCRIPTION)
+NOT_HEAD = 0.85  # a product match that does not start the product's name
 PAIR_READINGS = 6  # readings per word tried when checking that phrase words are adjacent
 MAX_PREFIX = 40  # words a prefix expands to, the commonest first
 FREQUENT = 5  # a known word is also read as a near spelling whose pair is this much commoner
@@ -130,6 +134,7 @@ class SearchIndex:
         self.postings: list[defaultdict[str, array]] = [defaultdict(_slots) for _ in FIELDS]
         self.pairs: list[defaultdict[str, array]] = [defaultdict(_slots) for _ in FIELDS]
         self.hs: defaultdict[str, array] = defaultdict(_slots)
+        self.heads: defaultdict[str, array] = defaultdict(_slots)  # first word of a product
         self.vocab = Vocabulary()
         # Title word -> HS codes (4 and 6 digits) whose title holds it.
         self.title_codes: dict[str, list[str]] = {}
@@ -184,13 +189,24 @@ class SearchIndex:
                                for n in (2, 4, 6, 8) if len(c) >= n}:
                     hs[prefix].append(slot)
                 continue
+            if f == PRODUCT:  # products apart: their head words, pairs within each
+                vietnamese, _sep, english = text.partition(ENGLISH_SEP)
+                vi = [seg.split() for seg in vietnamese.split(PRODUCT_SEP)]
+                en = [seg.split() for seg in english.split(PRODUCT_SEP)] if english else []
+                for head in {seg[0] for seg in vi if seg} | {seg[-1] for seg in en if seg}:
+                    self.heads[head].append(slot)
+                segments = vi + en
+                words = [w for seg in segments for w in seg]
+                pair_set = {a + b for seg in segments for a, b in itertools.pairwise(seg)}
+            else:
+                pair_set = {a + b for a, b in itertools.pairwise(words)}
             postings = self.postings[f]
             distinct = set(words)
             for word in distinct:
                 postings[word].append(slot)
-            if f in PAIR_FIELDS and len(words) > 1:
+            if f in PAIR_FIELDS:
                 pairs = self.pairs[f]
-                for pair in {a + b for a, b in itertools.pairwise(words)}:
+                for pair in pair_set:
                     pairs[pair].append(slot)
             if count_words and f != TAX:
                 new_words |= distinct
@@ -333,8 +349,19 @@ class SearchIndex:
             acc = grid if acc is None else np.minimum(acc, grid)
         assert acc is not None
         if len(words) > 1:
-            for f in PAIR_FIELDS:
-                acc[f] *= self._adjacent(readings, f, n)
+            for f in range(len(FIELDS)):
+                if f in PAIR_FIELDS:
+                    acc[f] *= self._adjacent(readings, f, n)
+                else:  # HS titles, tax code: words of a phrase anywhere mean nothing
+                    acc[f] = 0
+        # A product named by what it is ("Tôm thẻ đông lạnh") before one that only mentions
+        # it ("Thức ăn cho tôm thẻ"): the phrase must start one of the firm's products.
+        head = np.zeros(n, dtype=bool)
+        for word in {*readings[0], *readings[-1]}:  # Vietnamese head first, English last
+            slots = self._slots(self.heads.get(word))
+            if slots is not None:
+                head[slots] = True
+        acc[PRODUCT] = np.where(head, acc[PRODUCT], acc[PRODUCT] * NOT_HEAD)
         acc *= quality
         corrected = " ".join(fixed) if fixed != list(words) else None
         return acc, terms, corrected

@@ -170,3 +170,16 @@ def test_facets_count_the_matches_by_province_chapter_certificate_and_market(
     assert re.search(r"Đắk Lắk <span class=\"text-muted\">\(3\)", facets)  # 2 growers + honey
     assert re.search(r"Gia Lai <span class=\"text-muted\">\(1\)", facets)
     assert re.search(r"HACCP <span class=\"text-muted\">\(1\)", facets)
+
+
+def test_a_product_named_by_the_phrase_outranks_one_that_only_mentions_it(officer, client,
+                                                                        db):
+    feed = make("Công ty TNHH Thức ăn Chăn nuôi Hưng Vượng",
+                (("Thức ăn cho tôm thẻ chân trắng", "230990"),))
+    shrimp = make("Công ty CP Hải sản Biển Đông", (("Tôm thẻ chân trắng đông lạnh", "030617"),))
+    assert listed(client, q="tôm thẻ chân trắng") == [shrimp.name, feed.name]
+
+
+def test_phrase_words_of_two_products_are_not_a_phrase(officer, client, db):
+    make("Công ty TNHH Minh Đức", (("Cá hải", None), ("Sản phẩm sấy", None)))
+    assert listed(client, q="hải sản") == []  # "hải" ends one product, "sản" starts another
