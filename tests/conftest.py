@@ -119,9 +119,10 @@ class _BoundSession(FsaSession):
 def db(app: Flask) -> Iterator:
     """The database inside a transaction that is rolled back after the test."""
     with app.app_context():
-        # Each test's firms are rolled back: a search index built in another test would
-        # still hold that test's firms.
+        # Each test's firms are rolled back: an index built in another test would still
+        # hold that test's firms (the search index, the ranking index).
         app.extensions.pop("crm_search_index", None)
+        app.extensions.pop("crm_ranking_index", None)
         conn = _db.engine.connect()
         trans = conn.begin()
         original = _db.session

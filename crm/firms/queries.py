@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -71,24 +70,12 @@ class FirmListResult:
 
 @dataclass
 class FirmQuery:
-    """How to fetch one firm-list request.
-
-    A text search reads every row anyway, and two of product group, certificate and market
-    leave few firms: one query finds the matches, counts them and sorts them by `order`
-    (`scans`; see FirmPagination._scan_ids).
-    Otherwise the firms are split into groups (`group_by`: archived, and the province
-    or size class when sorting by them) counted with one GROUP BY, and the page is read
-    group by group in `within` order, which an (archived, group, name) index serves
-    directly, however deep the page.
-    """
+    """How the database fetches a tax-code lookup: one query finds the matches, counts them
+    and sorts them by `order` (FirmPagination._scan_ids). Every other list is the index's."""
 
     where: list[ColumnElement[bool]]
     dialect: str  # of the session's database: the scan differs on SQLite
-    scans: bool
     order: list[ColumnElement[Any]] = field(default_factory=list)
-    group_by: list[ColumnElement[Any]] = field(default_factory=list)
-    group_rank: Callable[[tuple[Any, ...]], Any] = tuple
-    within: list[ColumnElement[Any]] = field(default_factory=list)
 
 
 def _hs_range(prefix: str) -> ColumnElement[bool]:
@@ -154,47 +141,28 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def firm_query(f: FirmFilters, today: date, tax_prefix: str | None = None) -> FirmQuery:
-    """How to fetch the firms matching the filters (and a tax code, the one text search the
-    database answers itself), in the requested order."""
-    where = _filter_conditions(f, today)
+def firm_query(f: FirmFilters, today: date, tax_prefix: str) -> FirmQuery:
+    """How to fetch the firms whose tax code starts with `tax_prefix` (the one text search the
+    database answers itself: its unique index) and pass the filters, in the requested order."""
+    # A range, because SQLite's LIKE cannot use the index; a 10-digit code finds the firm
+    # and its branches.
+    where = [*_filter_conditions(f, today),
+             Firm.tax_code >= tax_prefix, Firm.tax_code < tax_prefix + "~"]
     dialect = _dialect()
     sort = f.effective_sort
     provinces_rank = _province_ranks()
-    if tax_prefix:
-        # The unique tax_code index answers a tax code at once (a range, because SQLite's
-        # LIKE cannot use it); a 10-digit code finds the firm and its branches.
-        where += [Firm.tax_code >= tax_prefix, Firm.tax_code < tax_prefix + "~"]
-    # Two or more of product group, certificate and market leave an intersection of a few
-    # thousand firms: sorting those in one query beats counting and then paging in two.
-    few = sum(map(bool, (f.hs_prefix, f.cert, f.market))) >= 2
-    if tax_prefix or few:
-        # Archived firms last, when shown. SQLite reads name order off ix_firms_list_name
-        # with it; PostgreSQL takes "archived = false" for "NOT archived", not a constant,
-        # and walked the archived index to presort by it, so it gets no archived key.
-        sqlite = dialect == "sqlite"
-        order: list[ColumnElement[Any]] = [Firm.archived] if f.archived or sqlite else []
-        if sort == "province":
-            order.append(case(provinces_rank, value=Firm.province_code,
-                              else_=len(provinces_rank)))
-        elif sort == "size":
-            order.append(case(_SIZE_RANKS, value=Firm.size_class, else_=1))
-        elif sort == "updated":
-            order += [Firm.updated_at.desc(), Firm.id.desc()]
-        return FirmQuery(where, dialect, scans=True, order=[*order, *_NAME_ORDER])
-    within: list[ColumnElement[Any]] = list(_NAME_ORDER)
+    # Archived firms last, when shown. SQLite reads name order off ix_firms_list_name with
+    # it; PostgreSQL takes "archived = false" for "NOT archived", not a constant, and walked
+    # the archived index to presort by it, so it gets no archived key.
+    order: list[ColumnElement[Any]] = [Firm.archived] if f.archived or dialect == "sqlite" \
+        else []
     if sort == "province":
-        return FirmQuery(
-            where, dialect, scans=False, group_by=[Firm.archived, Firm.province_code],
-            group_rank=lambda g: (g[0], provinces_rank.get(g[1], len(provinces_rank))),
-            within=within)
-    if sort == "size":
-        return FirmQuery(
-            where, dialect, scans=False, group_by=[Firm.archived, Firm.size_class],
-            group_rank=lambda g: (g[0], _SIZE_RANKS.get(g[1], 1)), within=within)
-    if sort == "updated":
-        within = [Firm.updated_at.desc(), Firm.id.desc()]
-    return FirmQuery(where, dialect, scans=False, group_by=[Firm.archived], within=within)
+        order.append(case(provinces_rank, value=Firm.province_code, else_=len(provinces_rank)))
+    elif sort == "size":
+        order.append(case(_SIZE_RANKS, value=Firm.size_class, else_=1))
+    elif sort == "updated":
+        order += [Firm.updated_at.desc(), Firm.id.desc()]
+    return FirmQuery(where, dialect, order=[*order, *_NAME_ORDER])
 
 
 class FirmPagination(Pagination):
@@ -204,7 +172,7 @@ class FirmPagination(Pagination):
 
     def _query_items(self) -> list[Any]:
         fq: FirmQuery = self._query_args["query"]
-        ids = self._scan_ids(fq) if fq.scans else self._grouped_ids(fq)
+        ids = self._scan_ids(fq)
         if not ids:
             return []
         firms = {f.id: f for f in db.session.scalars(
@@ -225,27 +193,6 @@ class FirmPagination(Pagination):
             self._total = 0
         # Else (a page past the end) _query_count counts.
         return [row[0] for row in rows]
-
-    def _grouped_ids(self, fq: FirmQuery) -> list[int]:
-        counts = db.session.execute(
-            select(*fq.group_by, func.count()).where(*fq.where).group_by(*fq.group_by)).all()
-        groups = sorted(((tuple(row[:-1]), row[-1]) for row in counts),
-                        key=lambda g: fq.group_rank(g[0]))
-        self._total = sum(n for _g, n in groups)
-        skip, need, ids = self._query_offset, self.per_page, []
-        for values, n in groups:
-            if skip >= n:
-                skip -= n
-                continue
-            same = [col.is_(None) if v is None else col == v
-                    for col, v in zip(fq.group_by, values, strict=True)]
-            ids += db.session.scalars(
-                select(Firm.id).where(*fq.where, *same).order_by(*fq.within)
-                .limit(min(need, n - skip)).offset(skip)).all()
-            need, skip = self.per_page - len(ids), 0
-            if need <= 0:
-                break
-        return ids
 
     def _query_count(self) -> int:
         if self._total is not None:
@@ -376,18 +323,15 @@ def _child_facets(firm_ids: np.ndarray, today: date) -> tuple[list[tuple[str, in
 
 
 def firm_page(f: FirmFilters, page: int, per_page: int, today: date) -> FirmListResult:
-    """One page of the firm list: a text search (or two child filters) goes to the search
-    engine, a tax code and the other filters to the database."""
+    """One page of the firm list: a tax code from the database, everything else from the
+    search index."""
     reading = read_query(f.q)
     tax_prefix = _tax_prefix(reading, f.q)
-    if not tax_prefix and (reading.empty and not f.q.strip()):
-        # The filters alone: the index keeps every firm's sort keys, so any page in any
-        # order is a gather and an integer sort (the database walked deep pages row by row:
-        # page 3,000 of 100,000 firms took 160 ms on PostgreSQL).
-        return _engine_page(f, reading, page, per_page, today)
-    if tax_prefix or reading.empty:
+    if tax_prefix:
         return FirmListResult(page=_paginate(firm_query(f, today, tax_prefix), page, per_page),
-                              reading=reading if f.q.strip() else None)
+                              reading=reading)
+    # Text, or the filters alone (the index keeps every firm's sort keys, so any page in any
+    # order is a gather and an integer sort: the database walked deep pages row by row).
     return _engine_page(f, reading, page, per_page, today)
 
 

@@ -112,15 +112,6 @@ class Vocabulary:
                         self.by_delete.setdefault(key, set()).add(word)
             known[word] += n
 
-    def known(self, token: str) -> bool:
-        """Some word starts with `token`, so an exact search may find it (digits: maybe)."""
-        if token.isdigit() or token in self.counts:
-            return True
-        if self._sorted is None:
-            self._sorted = sorted(self.counts)
-        i = bisect.bisect_left(self._sorted, token)
-        return i < len(self._sorted) and self._sorted[i].startswith(token)
-
     def prefixed(self, prefix: str, limit: int) -> list[str]:
         """Up to `limit` words starting with `prefix`, the commonest first."""
         if self._sorted is None:

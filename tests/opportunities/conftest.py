@@ -1,28 +1,12 @@
-"""Opportunity fixtures: firms that fit a Halal mission to the UAE, and a fresh index."""
+"""Opportunity fixtures: firms that fit a Halal mission to the UAE (each test starts with a
+fresh ranking index: tests/conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
-import pytest
-
-from crm.models import (
-    Firm,
-)
+from crm.models import Firm
 from tests import factories
-
-
-@pytest.fixture(autouse=True)
-def fresh_index(app) -> Iterator[None]:
-    """The ranking index lives in the process: rebuild it from each test's own firms."""
-    from crm.ranking import reset_index
-
-    with app.app_context():
-        reset_index()
-    yield
-    with app.app_context():
-        reset_index()
 
 
 def make_nest_firm(name: str, *, province: int = 56, halal: bool = True, employees: int = 60,

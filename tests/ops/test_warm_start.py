@@ -55,7 +55,7 @@ def test_warm_start_builds_the_indexes_and_closes_connections(
         index = app.extensions[SEARCH_INDEX]
         assert index.mark is not None
         assert index.size == 2
-        assert index.vocab.known("yen")
+        assert "yen" in index.vocab.counts
     cold = create_app(_config(url, warm=False))
     with cold.app_context():
         assert live().index is None  # the default: built on the first page that needs it

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,18 +11,6 @@ from crm.models import Document, Opportunity
 from tests import factories
 from tests.conftest import login
 from tests.verification.declare import declare_certification
-
-
-@pytest.fixture(autouse=True)
-def fresh_index(app) -> Iterator[None]:
-    """The ranking index lives in the process: rebuild it from each test's own firms."""
-    from crm.ranking import reset_index
-
-    with app.app_context():
-        reset_index()
-    yield
-    with app.app_context():
-        reset_index()
 
 
 def _vn_day(change) -> str:
