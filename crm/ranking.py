@@ -50,7 +50,8 @@ from crm.models import (
 )
 from crm.verification.queries import declared_by_code, unverified_certifications
 from matching.index import FirmIndex
-from matching.rank import Ranking, match, opportunities_for_firm
+from matching.rank import match, opportunities_for_firm
+from matching.results import IneligibleFirm, RankedFirm
 
 log = logging.getLogger(__name__)
 
@@ -398,76 +399,94 @@ class RankFilters:
     province: int | None = None
     size: str | None = None
     eligible_only: bool = False
+    verified_only: bool = False
 
     @property
     def active(self) -> bool:
         """Whether any filter narrows the ranked list."""
-        return self.province is not None or bool(self.size)
+        return self.province is not None or bool(self.size) or self.verified_only
 
 
-FILTER_POOL = 2000  # firms ranked before filtering by province or size
+FILTER_POOL = 2000  # firms ranked before filtering by province, size or verified data
+
+
+@dataclass
+class OpportunityRanking:
+    """One ranking of an opportunity, computed once and read by the page, the shortlist and
+    the suggestions alike."""
+
+    ranked: list[RankedFirm]
+    ineligible: list[IneligibleFirm]
+    ineligible_total: int
+    indexed: int
+    # firms asked for by id that are not in `ranked`: their score and reasons all the same
+    others: dict[int, RankedFirm] = field(default_factory=dict)
+    # (firm id, scheme code) -> the pending change an officer should check to verify it
+    changes: dict[tuple[int, str], int] = field(default_factory=dict)
+
+    def rank_of(self) -> dict[int, int]:
+        """Firm id -> rank, for the ranked firms."""
+        return {int(r.firm_id): r.rank for r in self.ranked}
+
+    def item(self, firm_id: int) -> RankedFirm | None:
+        """The ranked item of a firm, or its unranked view when it was asked for."""
+        for r in self.ranked:
+            if int(r.firm_id) == firm_id:
+                return r
+        return self.others.get(firm_id)
+
+    def change(self, firm_id: int | str, code: str) -> int | None:
+        """The pending change behind a self-declared certificate, if there is one."""
+        return self.changes.get((int(firm_id), code))
 
 
 def rank_opportunity(opp: Opportunity, today: date, top: int = 20,
-                     filters: RankFilters | None = None,
-                     ineligible_limit: int = 20) -> dict[str, Any]:
-    """Ranked firms (with reasons) and ineligible near-misses for an opportunity.
-
-    Returns {"ranked": [...], "ineligible": [...], "ineligible_total": n, "indexed": n}.
-    """
+                     filters: RankFilters | None = None, ineligible_limit: int = 20,
+                     firm_ids: Collection[int] = ()) -> OpportunityRanking:
+    """Rank every firm for an opportunity once: the top `top` eligible firms with reasons,
+    the first ineligible ones with what they lack, and the firms in `firm_ids` wherever
+    they stand (for a shortlist that goes beyond the suggestions)."""
     filters = filters or RankFilters()
     state = live_index()
     with state.lock:
-        ranking = match(state.index, opportunity_record(opp), today,
+        index = state.index
+        ranking = match(index, opportunity_record(opp), today,
                         top=FILTER_POOL if filters.active else top)
-        if filters.active:
-            ranking = _filtered(ranking, state, filters, top)
         ranked = ranking.ranked()
         bad = ranking.ineligible_rows
         if filters.active:
-            ids = state.index.ids
-            bad = np.asarray([r for r in bad.tolist() if _keep(state, ids[r], filters)],
+            ranked = [r for r in ranked if _keep(state, r.firm_id, filters)
+                      and not (filters.verified_only and r.unverified_preferred)][:top]
+            ranked = [replace(r, rank=k + 1) for k, r in enumerate(ranked)]
+            bad = np.asarray([r for r in bad.tolist() if _keep(state, index.ids[r], filters)],
                              dtype=bad.dtype)
-        bad_total = len(bad)
+        shown = {r.firm_id for r in ranked}
+        others = {}
+        for fid in firm_ids:
+            key = firm_key(fid)
+            if key in index and key not in shown:
+                others[fid] = ranking.explain_row(index.row_of[key])
         # Items (with their words) only for the rows shown: there may be tens of thousands.
         ineligible = [] if filters.eligible_only else replace(
             ranking, ineligible_rows=bad[:ineligible_limit]).ineligible()
-        indexed = len(state.index)
-    attach_declared(ranked + ineligible)
-    return {"ranked": ranked, "ineligible": ineligible, "ineligible_total": bad_total,
-            "indexed": indexed}
+        result = OpportunityRanking(ranked, ineligible, len(bad), len(index), others)
+    result.changes = declared_changes(
+        [(r.firm_id, r.unverified_preferred) for r in [*ranked, *others.values()]]
+        + [(i.firm_id, [p["code"] for p in i.unverified]) for i in ineligible])
+    return result
 
 
-def attach_declared(items: list[dict[str, Any]]) -> None:
-    """Point each certificate awaiting verification at the change an officer should check.
+def declared_changes(codes: list[tuple[str, list[str]]]) -> dict[tuple[int, str], int]:
+    """(firm id, code) -> the pending change that would verify a self-declared certificate.
 
-    Matching says which codes count only through self-declared data ("unverified": hard
-    requirements, with the declaration day; "unverified_preferred": preferences); this adds
-    `declared` (a date) and `change_id` to each of the former and `verify` (code -> change
-    id) for all of them. One query, only when a shown item has such a code. A code without
-    a change id (the index is a moment behind the database) is shown without a link.
+    One query, only when some shown firm counts such a code. A code without a change (the
+    index is a moment behind the database) is shown without a link.
     """
-    firm_ids = {int(i["firm_id"]) for i in items
-                if i.get("unverified") or i.get("unverified_preferred")}
+    firm_ids = {int(fid) for fid, c in codes if c}
     if not firm_ids:
-        return
+        return {}
     found = declared_by_code(firm_ids)
-    for item in items:
-        fid = int(item["firm_id"])
-        verify = {}
-        for pending in item.get("unverified", ()):
-            change = found.get((fid, pending["code"]))
-            pending["declared"] = (date.fromisoformat(pending["declared_on"])
-                                   if pending.get("declared_on") else None)
-            pending["change_id"] = change.change_id if change else None
-            if change:
-                verify[pending["code"]] = change.change_id
-        for code in item.get("unverified_preferred", ()):
-            change = found.get((fid, code))
-            if change:
-                verify[code] = change.change_id
-        if verify:
-            item["verify"] = verify
+    return {key: change.change_id for key, change in found.items()}
 
 
 def _keep(state: LiveIndex, firm_id: str, filters: RankFilters) -> bool:
@@ -476,52 +495,14 @@ def _keep(state: LiveIndex, firm_id: str, filters: RankFilters) -> bool:
             and (not filters.size or size == filters.size))
 
 
-def _filtered(ranking: Ranking, state: LiveIndex, filters: RankFilters, top: int) -> Ranking:
-    ids = state.index.ids
-    keep = [i for i, row in enumerate(ranking.ranked_rows) if _keep(state, ids[row], filters)]
-    keep = keep[:top]
-    return replace(ranking,
-                   ranked_rows=[ranking.ranked_rows[i] for i in keep],
-                   ranked_scores=[ranking.ranked_scores[i] for i in keep],
-                   penalties=[ranking.penalties[i] for i in keep])
-
-
-def assess_firm(opp: Opportunity, firm_id: int, today: date,
-                pool: int = 50) -> dict[str, Any] | None:
-    """Rank (within the top `pool`, else None), score and reasons of one firm, now.
-
-    None when the firm is not indexed (archived) or does not fit the opportunity at all.
-    """
-    state = live_index()
-    key = firm_key(firm_id)
-    with state.lock:
-        if key not in state.index:
-            return None
-        record = opportunity_record(opp)
-        ranking = match(state.index, record, today, top=pool)
-        rank = next((k + 1 for k, row in enumerate(ranking.ranked_rows)
-                     if state.index.ids[row] == key), None)
-        items = opportunities_for_firm(state.index, key, [record], today)
-    if not items:
-        return None
-    item = items[0]
-    return {"rank": rank, "score": item["score"], "reasons": item["reasons"],
-            "eligible": item["eligible"], "missing": item.get("missing", [])}
-
-
-def ranked_ids(opp: Opportunity, today: date, top: int) -> list[tuple[int, int, float]]:
-    """(firm id, rank, score) of the top `top` eligible firms, without building reasons."""
-    state = live_index()
-    with state.lock:
-        ranking = match(state.index, opportunity_record(opp), today, top=top)
-        ids = state.index.ids
-        return [(int(ids[row]), k + 1, float(score)) for k, (row, score) in
-                enumerate(zip(ranking.ranked_rows, ranking.ranked_scores, strict=True))]
-
-
 def best_opportunities(firm: Firm, opportunities: list[Opportunity], today: date,
                        limit: int = 5) -> list[dict[str, Any]]:
-    """The given opportunities ranked for one firm: eligible by score, then near-misses."""
+    """The given opportunities ranked for one firm: eligible by score, then near-misses.
+
+    Items: opportunity (the model), score, eligible, missing, reasons (typed), gaps (typed,
+    None when eligible), unverified_preferred, and `unverified` (code, declared date,
+    change id) for the certificates an officer could verify.
+    """
     if not opportunities or firm.archived:
         return []
     state = live()
@@ -533,9 +514,18 @@ def best_opportunities(firm: Firm, opportunities: list[Opportunity], today: date
             return []
         items = opportunities_for_firm(state.index, key,
                                        [opportunity_record(o) for o in opportunities], today)
+    items = items[:limit]
+    pending = [(key, [p["code"] for p in i["gaps"].pending] if i["gaps"] else [])
+               for i in items] + [(key, i["unverified_preferred"]) for i in items]
+    changes = declared_changes(pending)
     out = []
-    for item in items[:limit]:
-        out.append({**item, "opportunity": by_id[str(item["opportunity"])],
-                    "firm_id": key})
-    attach_declared(out)
+    for item in items:
+        unverified = [{"code": p["code"], "change_id": changes.get((firm.id, p["code"])),
+                       "declared": (date.fromisoformat(p["declared_on"])
+                                    if p.get("declared_on") else None)}
+                      for p in (item["gaps"].pending if item["gaps"] else [])]
+        out.append({**item, "opportunity": by_id[str(item["opportunity"])], "firm_id": key,
+                    "unverified": unverified,
+                    "verify": {c: changes[(firm.id, c)] for c in item["unverified_preferred"]
+                               if (firm.id, c) in changes}})
     return out

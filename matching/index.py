@@ -105,12 +105,18 @@ def _as_firms(firms: Any) -> Iterable[Firm]:
     return (f if isinstance(f, Firm) else parse_firm(f) for f in firms)
 
 
+RECORD_CACHE = 20_000  # firm records kept rebuilt (a ranking page reads a few dozen)
+
+
 class FirmIndex:
     """Vectorised features of many firms, ready for rank()."""
 
     def __init__(self) -> None:
         self.ids: list[str] = []
         self.row_of: dict[str, int] = {}
+        # Records rebuilt by firm(), by row: a row never changes once written (an upsert
+        # appends a new row, a removal only clears `alive`), so a cached record stays true.
+        self._records: dict[int, Firm] = {}
         self.names: list[str] = []
         self.names_en: list[str] = []
         self.countries = Vocab()
@@ -336,8 +342,20 @@ class FirmIndex:
         return len(self.ids)
 
     def firm(self, key: str | int) -> Firm:
-        """The indexed record of a firm (by id or row), rebuilt from the arrays."""
+        """The indexed record of a firm (by id or row), rebuilt from the arrays once.
+
+        Shared between callers: read it, do not change it.
+        """
         row = self.row_of[key] if isinstance(key, str) else int(key)
+        record = self._records.get(row)
+        if record is None:
+            if len(self._records) >= RECORD_CACHE:
+                self._records.clear()
+            record = self._records[row] = self._rebuild(row)
+        return record
+
+    def _rebuild(self, row: int) -> Firm:
+        """A firm record from the arrays of `row`."""
         f = self.firms
         size = int(f["size"][row])
         exp, rev, emp, founded = (

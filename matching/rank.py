@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from matching import explain as ex
 from matching import factors as fx
 from matching import reference as ref
 from matching.factors import EXPIRED as _EXPIRED
@@ -21,10 +22,11 @@ from matching.factors import EXPIRES_BEFORE as _EXPIRES_BEFORE
 from matching.factors import NONE as _NONE
 from matching.factors import NOT_YET as _NOT_YET
 from matching.factors import UNVERIFIED as _UNVERIFIED
-from matching.factors import gap_words, hint_words, source_words
 from matching.index import Derived, FirmIndex
-from matching.records import SIZES, Opportunity, parse_opportunity
+from matching.records import SIZES, Firm, Opportunity, parse_opportunity
+from matching.results import IneligibleFirm, RankedFirm
 from matching.weights import DIVERSITY_PARAMS, MIN_PRODUCT_FIT
+from matching.wording import Part, Words
 
 
 @dataclass
@@ -42,6 +44,7 @@ class Scores:
     cos: np.ndarray
     main_group: np.ndarray  # HS chapter of the firm's first fitting product, -1 unknown
     capacity: np.ndarray | None = None  # capacity (t) of the products in scope, NaN unknown
+    hs: np.ndarray | None = None  # best HS fit of the firm's products (0 without HS prefixes)
 
 
 def _per_firm_max(n: int, rows: np.ndarray, vals: np.ndarray) -> np.ndarray:
@@ -53,11 +56,14 @@ def _per_firm_max(n: int, rows: np.ndarray, vals: np.ndarray) -> np.ndarray:
 
 
 def _isin(values: np.ndarray, wanted: list[int], size: int) -> np.ndarray:
-    """values in wanted, by lookup table over small integer codes (faster than np.isin)."""
+    """values in wanted, by lookup table over small integer codes (faster than np.isin).
+
+    Codes are 0..size-1, or -1 for unknown: lut[-1] is the table's last cell, always False.
+    """
     lut = np.zeros(size + 2, dtype=bool)
     codes = [w for w in wanted if 0 <= w < size]
     lut[codes] = True
-    return lut[np.where(values >= 0, values, size + 1)]
+    return lut[values]
 
 
 def _any(n: int, rows: np.ndarray) -> np.ndarray:
@@ -338,7 +344,7 @@ def compute(index: FirmIndex, ctx: fx.Context) -> Scores:
         # the first product in scope (rows are sorted, so reverse assignment keeps the first)
         first_fit[scope_rows[::-1]] = prods["hs2"][coded_scope][::-1]
     return Scores(
-        values, base, decay, score, alive, relevant, missing, sources, cos, first_fit, cap
+        values, base, decay, score, alive, relevant, missing, sources, cos, first_fit, cap, hs
     )
 
 
@@ -355,32 +361,41 @@ class Ranking:
     ineligible_rows: np.ndarray
     explain: bool = False
     _sorted: bool = False
+    _ranked: list[RankedFirm] | None = None
 
-    def ranked(self) -> list[dict]:
-        """Ranked items with reasons (English `detail`, Vietnamese `detail_vi`)."""
-        out = []
-        for k, (row, score, pen) in enumerate(
-            zip(self.ranked_rows, self.ranked_scores, self.penalties, strict=True)
-        ):
-            firm = self.index.firm(row)
-            a = fx.assess(firm, self.ctx, cos=float(self.scores.cos[row]))
-            item = {
-                "firm_id": firm.id,
-                "rank": k + 1,
-                "score": score,
-                "name": firm.name,
-                "reasons": fx.reasons(
-                    firm, a, self.ctx, score, self.explain, pen, self.index.text, row
-                ),
-            }
-            unchecked = fx.unverified_preferences(firm, a, self.ctx)
-            if unchecked:
-                item["unverified_preferred"] = unchecked  # counted, not yet verified
-            out.append(item)
-        return out
+    def ranked(self) -> list[RankedFirm]:
+        """The ranked firms, typed; reasons read from the values computed for all firms."""
+        if self._ranked is None:
+            out = []
+            for k, (row, score, pen) in enumerate(
+                zip(self.ranked_rows, self.ranked_scores, self.penalties, strict=True)
+            ):
+                firm = self.index.firm(row)
+                a = facts(self.scores, self.ctx, firm, row)
+                out.append(RankedFirm(
+                    firm_id=firm.id, row=row, rank=k + 1, score=score, name=firm.name,
+                    values=dict(a.values), penalty=pen, decay=a.decay,
+                    reasons=ex.reasons(firm, a, self.ctx, self.explain, pen, self.index.text, row),
+                    unverified_preferred=fx.unverified_preferences(firm, a, self.ctx),
+                ))
+            self._ranked = out
+        return self._ranked
 
-    def ineligible(self, limit: int | None = None) -> list[dict]:
-        """Ineligible items (missing codes, detail, detail_vi, hint), best would-be score first."""
+    def explain_row(self, row: int) -> RankedFirm:
+        """Score and reasons of any row, ranked or not (rank None), from the same arrays."""
+        firm = self.index.firm(row)
+        a = facts(self.scores, self.ctx, firm, row)
+        return RankedFirm(
+            firm_id=firm.id, row=row, rank=None, score=float(self.scores.score[row]),
+            name=firm.name, values=dict(a.values), decay=a.decay,
+            reasons=ex.reasons(firm, a, self.ctx, self.explain, 0.0, self.index.text, row),
+            unverified_preferred=fx.unverified_preferences(firm, a, self.ctx),
+            missing=a.missing,
+            relevant=a.relevant,
+        )
+
+    def ineligible(self, limit: int | None = None) -> list[IneligibleFirm]:
+        """Ineligible firms, best would-be score first (all of them, or the first `limit`)."""
         bad = self.ineligible_rows
         if not self._sorted:
             order = np.lexsort((self.index.id_order()[bad], -self.scores.score[bad]))
@@ -391,11 +406,30 @@ class Ranking:
 
     def to_dict(self) -> dict:
         """{"opportunity": id, "ranked": [...], "ineligible": [...]} as in matching-io.md."""
+        en, vi = Words("en"), Words("vi")
+        cache: dict[int, dict[str, str]] = {}
         return {
             "opportunity": self.ctx.opp.id,
-            "ranked": self.ranked(),
-            "ineligible": self.ineligible(),
+            "ranked": [r.to_dict(en, vi, self.explain) for r in self.ranked()],
+            "ineligible": [i.to_dict(en, vi, cache) for i in self.ineligible()],
         }
+
+
+def facts(s: Scores, ctx: fx.Context, firm: Firm, row: int) -> fx.Assessment:
+    """The per-firm view of what compute() found for `row`: the arrays, not a second scoring."""
+    cap = float(s.capacity[row]) if s.capacity is not None else float("nan")
+    return fx.Assessment(
+        values={f: float(s.values[f][row]) for f in ctx.weights},
+        base=float(s.base[row]),
+        decay=float(s.decay[row]),
+        missing=[code for code, lacks in s.missing if lacks[row]],
+        relevant=bool(s.relevant[row]),
+        hs=float(s.hs[row]),
+        cos=float(s.cos[row]),
+        fitting=fx.fitting_products(firm, ctx),
+        capacity=None if np.isnan(cap) else cap,
+        size=fx.size_class(firm.size, firm.employees),
+    )
 
 
 def _order(rows: np.ndarray, score: np.ndarray, ids: list[str]) -> list[int]:
@@ -534,10 +568,12 @@ def _cert_status(
     return status, dates
 
 
-def ineligible_items(index: FirmIndex, ctx: fx.Context, s: Scores, rows: np.ndarray) -> list[dict]:
-    """Ineligible items for `rows`, messages cached per (code, status, date)."""
+def ineligible_items(
+    index: FirmIndex, ctx: fx.Context, s: Scores, rows: np.ndarray
+) -> list[IneligibleFirm]:
+    """Ineligible firms for `rows`; firms lacking the same things share one Gaps."""
     enabled = gc.isenabled()
-    gc.disable()  # many small lists and dicts: the cyclic GC would rescan them repeatedly
+    gc.disable()  # many small objects: the cyclic GC would rescan them repeatedly
     try:
         return _ineligible_items(index, ctx, s, rows)
     finally:
@@ -545,43 +581,27 @@ def ineligible_items(index: FirmIndex, ctx: fx.Context, s: Scores, rows: np.ndar
             gc.enable()
 
 
-def _ineligible_items(index: FirmIndex, ctx: fx.Context, s: Scores, rows: np.ndarray) -> list[dict]:
-    """Firms lacking the same things in the same way share one signature; the words of each
-    distinct signature are built once, then each item only points at them."""
-    opp = ctx.opp
+def _ineligible_items(
+    index: FirmIndex, ctx: fx.Context, s: Scores, rows: np.ndarray
+) -> list[IneligibleFirm]:
+    """Firms lacking the same things in the same way share one signature; the statements of
+    each distinct signature are built once, then each item only points at them."""
     rows = np.asarray(rows, dtype=np.int64)
-    keys: list[np.ndarray] = []  # per reported code: which variant of its words (0 = not missing)
-    # per code: its word variants (en, vi, declared date if it waits for an officer, else None)
-    variants: list[tuple[str, list[tuple[str, str, str | None]]]] = []
+    keys: list[np.ndarray] = []  # per reported code: which variant of its statements (0 = none)
+    # per code: its variants (statements, declared date if it waits for an officer, else None)
+    variants: list[tuple[str, list[tuple[list[Part], str | None]]]] = []
     for code, lacks in s.missing:
         hit = lacks[rows]
         if not hit.any():
             continue
         pos = np.flatnonzero(hit)
+        words: list[tuple[list[Part], str | None]] = []
         if code == "MIN_SIZE":
             uniq, inv = np.unique(index.firms["size"][rows[pos]], return_inverse=True)
-            words = []
-            for sz in (SIZES[int(x)] for x in uniq):
-                words.append(
-                    (
-                        f"size {sz} is below the minimum {opp.min_size}",
-                        f"quy mô {fx.SIZE_VI[sz]} dưới mức tối thiểu {fx.SIZE_VI[opp.min_size]}",
-                        None,
-                    )
-                )
+            words = [([ex.size_gap(SIZES[int(x)], ctx)], None) for x in uniq]
         elif code == "MIN_CAPACITY":
             uniq, inv = np.unique(_capacity_of(index, ctx, s, rows[pos]), return_inverse=True)
-            words = []
-            for cap in uniq.tolist():
-                words.append(
-                    (
-                        f"annual capacity {cap:g} t is below the minimum "
-                        f"{opp.min_annual_capacity_tonnes:g} t",
-                        f"năng lực {cap:g} tấn/năm dưới mức tối thiểu "
-                        f"{opp.min_annual_capacity_tonnes:g} tấn",
-                        None,
-                    )
-                )
+            words = [([ex.capacity_gap(cap, ctx)], None) for cap in uniq.tolist()]
         else:
             status, dates = _cert_status(index, code, ctx, rows[pos])
             src = s.sources.get(code)
@@ -590,14 +610,13 @@ def _ineligible_items(index: FirmIndex, ctx: fx.Context, s: Scores, rows: np.nda
                 [status.astype(np.int64), dates.astype(np.int64), src_rows.astype(np.int64)]
             )
             uniq, inv = _unique_rows(combos)
-            words = []
             for st, dt, sr in uniq.tolist():
                 when = date.fromordinal(dt) if dt > 0 else None
-                en, vi = gap_words(code, st, when, ctx)
-                src_en, src_vi = source_words(ctx.mandatory[sr] if sr >= 0 else None)
+                parts = [ex.gap_part(code, st, when, ctx)]
+                parts += ex.source_part(ctx.mandatory[sr] if sr >= 0 else None)
                 # "" marks a declaration of unknown date (None: not waiting for an officer)
                 declared = (when.isoformat() if when else "") if st == _UNVERIFIED else None
-                words.append((en + src_en, vi + src_vi, declared))
+                words.append((parts, declared))
         key = np.zeros(len(rows), dtype=np.int64)
         key[pos] = inv.reshape(-1) + 1
         keys.append(key)
@@ -606,49 +625,28 @@ def _ineligible_items(index: FirmIndex, ctx: fx.Context, s: Scores, rows: np.nda
         sigs, sig_of = _unique_rows(np.column_stack(keys))
     else:
         sigs, sig_of = np.zeros((1, 0), dtype=np.int64), np.zeros(len(rows), dtype=np.int64)
-    day = ctx.day.isoformat()
-    groups = []
+    groups: list[ex.Gaps] = []
     for sig in sigs.tolist():
         miss: list[str] = []
-        en: list[str] = []
-        vi: list[str] = []
+        parts: list[Part] = []
         pending: list[dict] = []
         for (code, words), k in zip(variants, sig, strict=True):
             if k:
                 miss.append(code)
-                en.append(words[k - 1][0])
-                vi.append(words[k - 1][1])
-                if words[k - 1][2] is not None:
-                    pending.append({"code": code, "declared_on": words[k - 1][2] or None})
-        hint = hint_words(miss, [p["code"] for p in pending], ctx, day)
-        groups.append(
-            (miss, "; ".join(en), "; ".join(vi), hint[0], hint[1], len(miss) == 1, pending)
-        )
+                parts += words[k - 1][0]
+                if words[k - 1][1] is not None:
+                    pending.append({"code": code, "declared_on": words[k - 1][1] or None})
+        hint = ex.hint_parts(miss, [p["code"] for p in pending], ctx)
+        groups.append(ex.Gaps(miss, parts, hint, pending, len(miss) == 1))
     ids = index.ids
-    out = []
-    append = out.append
-    for row, g, score, rel in zip(
-        rows.tolist(),
-        sig_of.tolist(),
-        s.score[rows].tolist(),
-        s.relevant[rows].tolist(),
-        strict=True,
-    ):
-        miss, en, vi, hint_en, hint_vi, one, pending = groups[g]
-        item = {
-            "firm_id": ids[row],
-            "missing": miss.copy(),
-            "detail": en,
-            "detail_vi": vi,
-            "score_if_eligible": score,
-            "hint": hint_en,
-            "hint_vi": hint_vi,
-            "near_miss": bool(rel and one),
-        }
-        if pending:
-            item["unverified"] = [dict(p) for p in pending]
-        append(item)
-    return out
+    return [
+        IneligibleFirm(ids[row], row, score, bool(rel and groups[g].near_miss_if_relevant),
+                       groups[g])
+        for row, g, score, rel in zip(
+            rows.tolist(), sig_of.tolist(), s.score[rows].tolist(), s.relevant[rows].tolist(),
+            strict=True,
+        )
+    ]
 
 
 def _unique_rows(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -685,7 +683,12 @@ def _capacity_of(index: FirmIndex, ctx: fx.Context, s: Scores, rows: np.ndarray)
 def opportunities_for_firm(
     index: FirmIndex, firm_id: str, opportunities: list[Any], today: date | None = None
 ) -> list[dict]:
-    """Open opportunities ranked for one firm: eligible ones by score, then near-misses."""
+    """Open opportunities ranked for one firm: eligible ones by score, then near-misses.
+
+    Each item: opportunity id, kind, score, eligible, missing, `reasons` (typed Reasons),
+    `gaps` (typed Gaps or None) and `unverified_preferred`. One firm against a handful of
+    opportunities is the per-firm path's job: scoring every firm for each would cost more.
+    """
     firm = index.firm(firm_id)
     out = []
     for raw in opportunities:
@@ -694,27 +697,15 @@ def opportunities_for_firm(
         a = fx.assess(firm, ctx, text_index=index.text)
         if not a.relevant:
             continue
-        item = {
+        out.append({
             "opportunity": opp.id,
             "kind": opp.kind,
             "score": fx.final_score(a),
             "eligible": not a.missing,
             "missing": a.missing,
-            "reasons": fx.reasons(firm, a, ctx, fx.final_score(a), text_index=index.text),
-        }
-        if a.missing:
-            extra = fx.ineligible_item(firm, a, ctx)
-            item.update(
-                detail=extra["detail"],
-                detail_vi=extra["detail_vi"],
-                hint=extra["hint"],
-                hint_vi=extra["hint_vi"],
-            )
-            if "unverified" in extra:
-                item["unverified"] = extra["unverified"]
-        unchecked = fx.unverified_preferences(firm, a, ctx)
-        if unchecked:
-            item["unverified_preferred"] = unchecked
-        out.append(item)
+            "reasons": ex.reasons(firm, a, ctx, text_index=index.text),
+            "gaps": ex.gaps_of(firm, a, ctx) if a.missing else None,
+            "unverified_preferred": fx.unverified_preferences(firm, a, ctx),
+        })
     out.sort(key=lambda x: (not x["eligible"], -x["score"], str(x["opportunity"])))
     return out

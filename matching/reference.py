@@ -177,6 +177,12 @@ def cert_name(code: str, lang: str = "en") -> str:
     return cert.name_vi if lang == "vi" else cert.name_en
 
 
+def short_cert_name(code: str, lang: str = "en") -> str | None:
+    """The short name officers use for a well-known scheme ("Halal", "hữu cơ EU"), or None."""
+    names = _SHORT_NAMES.get(code)
+    return names[1 if lang == "vi" else 0] if names else None
+
+
 _SHORT_NAMES = {
     "HALAL": ("Halal", "Halal"),
     "HACCP": ("HACCP", "HACCP"),

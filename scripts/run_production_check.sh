@@ -37,14 +37,16 @@ if not reply.startswith(b"+PONG"):
     sys.exit("Redis did not answer PONG")
 PY
 
-echo "== database $DB_NAME (schema as \`crm init\` makes it, reference data, a check user)"
+echo "== database $DB_NAME, made afresh (schema as \`crm init\` makes it, reference data, a check user)"
 python - <<PY
 from sqlalchemy import create_engine, func, select, text
 engine = create_engine("$PG_SERVER/postgres", isolation_level="AUTOCOMMIT",
                        connect_args={"connect_timeout": 5})
 with engine.connect() as conn:
-    if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": "$DB_NAME"}):
-        conn.execute(text('CREATE DATABASE "$DB_NAME"'))
+    # A fresh database each run: one left by an earlier run may carry another branch's
+    # migrations, and the check is about a first start as the README describes it.
+    conn.execute(text('DROP DATABASE IF EXISTS "$DB_NAME" WITH (FORCE)'))
+    conn.execute(text('CREATE DATABASE "$DB_NAME"'))
 engine.dispose()
 
 from flask_migrate import upgrade

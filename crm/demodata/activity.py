@@ -50,7 +50,7 @@ from crm.opportunities.services import (
 from crm.partners.services import create_partner
 from crm.portal.services import register
 from crm.programmes.seed import KHANH_HOA, seed_programmes
-from crm.ranking import ranked_ids
+from crm.ranking import rank_opportunity
 
 # A registration waiting for staff: the password only matters once it is approved.
 REGISTRATION_PASSWORD = "htx-camlam-2026"  # nosec B105  # demo data, documented here
@@ -440,7 +440,7 @@ def _support_log(rng: random.Random, today: date, firms: Sequence[Firm], program
 # --- shortlists ------------------------------------------------------------------------------
 
 def _top(opp: Opportunity, today: date, n: int) -> list[int]:
-    return [fid for fid, _rank, _score in ranked_ids(opp, today, n)]
+    return [int(r.firm_id) for r in rank_opportunity(opp, today, top=n, ineligible_limit=0).ranked]
 
 
 def _confirm(entries: Iterable[ShortlistEntry], by: User, n: int) -> list[ShortlistEntry]:

@@ -1,9 +1,13 @@
 """Opportunities (missions, fairs, e-commerce cohorts, distribution partners), their ranked
 firms and the shortlist pipeline."""
 
+from typing import Any
+
 from flask import Blueprint
 from flask_babel import get_locale, lazy_pgettext
 from flask_babel import lazy_gettext as _l
+
+from crm import reasons
 
 bp = Blueprint("opportunities", __name__)
 
@@ -30,6 +34,7 @@ FACTOR_LABELS = {
     "product": _l("Sản phẩm"), "market": _l("Thị trường"), "readiness": _l("Năng lực xuất khẩu"),
     "capacity": _l("Quy mô, sản lượng"), "ecommerce": _l("Thương mại điện tử"),
     "partner": _l("Phù hợp đối tác"), "reminder": _l("Lưu ý"), "fairness": _l("Cân bằng"),
+    "exposure": _l("Đã được hỗ trợ"), "diversity": _l("Đa dạng"),
 }
 
 
@@ -67,11 +72,21 @@ def factor_label(factor: str | None) -> str:
 
 
 @bp.app_template_global()
-def reason_text(reason: dict) -> str:
-    """A reason's words in the UI language (matching gives English and Vietnamese)."""
-    if reason.get("detail_vi") and str(get_locale()) == "vi":
-        return reason["detail_vi"]
-    return reason.get("detail", "")
+def reason_text(reason: Any) -> str:
+    """A reason's words in the UI language."""
+    return reasons.reason_text(reason)
+
+
+@bp.app_template_global()
+def gaps_text(gaps: Any) -> str:
+    """What an ineligible firm lacks, in the UI language."""
+    return reasons.gaps_text(gaps)
+
+
+@bp.app_template_global()
+def hint_text(gaps: Any) -> str:
+    """What would make an ineligible firm eligible, in the UI language."""
+    return reasons.hint_text(gaps)
 
 
 from crm.opportunities import routes  # noqa: E402

@@ -33,6 +33,7 @@ OPPORTUNITIES = [
      "required_certifications": ["EUDR"], "diversity": True},
 ]
 VIEWS = ["", "?province=56", "?province=66", "?size=small", "?eligible_only=y", "?top=100",
+         "?verified_only=y",
          "?province=79&size=medium"]
 
 

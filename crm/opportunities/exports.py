@@ -12,6 +12,7 @@ from crm.display import label, province_name
 from crm.models import Opportunity
 from crm.opportunities import ENTRY_LABELS
 from crm.opportunities.queries import export_rows, status_notes
+from crm.reasons import reason_text, words
 
 
 def headings(personal: bool = True) -> list[str]:
@@ -29,9 +30,9 @@ def headings(personal: bool = True) -> list[str]:
 
 
 def _reasons(reasons: list[dict]) -> str:
-    from crm.opportunities import reason_text
-
-    return "; ".join(reason_text(r) for r in reasons or [] if r.get("detail"))
+    renderer = words()
+    return "; ".join(reason_text(r, renderer) for r in reasons or []
+                     if r.get("parts") or r.get("detail"))
 
 
 def rows(opp: Opportunity, personal: bool = True) -> Iterator[list[Any]]:

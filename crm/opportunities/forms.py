@@ -92,6 +92,7 @@ class RankFilterForm(FlaskForm):
     province = SelectField(_l("Tỉnh/thành"), validate_choice=False)
     size = SelectField(_l("Quy mô"), validate_choice=False)
     eligible_only = BooleanField(_l("Chỉ doanh nghiệp đủ điều kiện"))
+    verified_only = BooleanField(_l("Chỉ dựa trên dữ liệu đã xác minh"))
 
 
 class ShortlistForm(FlaskForm):

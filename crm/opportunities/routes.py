@@ -175,7 +175,8 @@ def _rank_filters() -> tuple[RankFilterForm, ranking.RankFilters]:
     province = request.args.get("province", type=int)
     size = form.size.data if form.size.data in SIZE_CLASSES else None
     return form, ranking.RankFilters(province=province, size=size,
-                                     eligible_only=bool(form.eligible_only.data))
+                                     eligible_only=bool(form.eligible_only.data),
+                                     verified_only=bool(form.verified_only.data))
 
 
 @bp.route("/<int:opp_id>")
@@ -186,13 +187,37 @@ def show(opp_id: int) -> ResponseReturnValue:
     filter_form, filters = _rank_filters()
     top = min(max(request.args.get("top", 30, type=int), 1), 200)
     result = ranking.rank_opportunity(opp, _today(), top=top, filters=filters)
-    ids = [int(x["firm_id"]) for x in result["ranked"] + result["ineligible"]]
+    ids = [int(x.firm_id) for x in [*result.ranked, *result.ineligible]]
     return render_template(
         "opportunities/show.html", opp=opp, result=result, filter_form=filter_form,
         firms=queries.firms_by_id(ids), on_list=queries.entry_firm_ids(opp),
         counts=queries.entry_counts([opp.id])[opp.id], shortlist_form=ShortlistForm(),
         add_form=AddFirmForm(), suggest_form=SimpleForm(), top=top,
         args={k: v for k, v in request.args.items() if v})
+
+
+@bp.route("/<int:opp_id>/compare")
+@roles_required(READ_ROLES)
+def compare(opp_id: int) -> ResponseReturnValue:
+    """Two firms side by side: each factor's weight, value and reasons, from one ranking."""
+    opp = db.get_or_404(Opportunity, opp_id)
+    try:
+        ids = row_ids(request.args.getlist("firm_ids"))
+    except UserError:
+        ids = []
+    ids = list(dict.fromkeys(ids))
+    if len(ids) != 2:
+        flash(_("Chọn đúng hai doanh nghiệp để so sánh."), "warning")
+        return redirect(url_for("opportunities.show", opp_id=opp.id))
+    result = ranking.rank_opportunity(opp, _today(), top=services.SUGGEST_POOL,
+                                      ineligible_limit=0, firm_ids=ids)
+    items = [result.item(fid) for fid in ids]
+    if any(item is None for item in items):
+        flash(_("Doanh nghiệp đã lưu trữ hoặc không có trong danh bạ."), "warning")
+        return redirect(url_for("opportunities.show", opp_id=opp.id))
+    return render_template("opportunities/compare.html", opp=opp, items=items,
+                           firms=queries.firms_by_id(ids), result=result,
+                           counts=queries.entry_counts([opp.id])[opp.id])
 
 
 @bp.route("/<int:opp_id>/shortlist", methods=["POST"])

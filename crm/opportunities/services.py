@@ -25,7 +25,9 @@ from crm.partners.services import (
     clean_markets,
     split_list,
 )
+from crm.reasons import stored
 from crm.validators import row_id
+from matching.results import RankedFirm
 from matching.weights import FACTORS
 
 # The pipeline: which status may follow which. Anything else is refused with a reason.
@@ -243,12 +245,17 @@ def _new_entry(opp: Opportunity, firm_id: int, status: str, by: User | None,
         suggested=bool(snapshot and snapshot.get("rank")),
         rank_at_shortlist=snapshot.get("rank") if snapshot else None,
         score_at_shortlist=snapshot.get("score") if snapshot else None,
-        reasons_at_shortlist=list(snapshot.get("reasons", [])) if snapshot else [],
+        reasons_at_shortlist=stored(snapshot.get("reasons", [])) if snapshot else [],
         justification=justification, added_by_id=by.id if by else None,
     )
     db.session.add(entry)
     _event(entry, None, status, by, justification)
     return entry
+
+
+def _snapshot(item: RankedFirm) -> dict[str, Any]:
+    """Rank (None outside the suggestions), score and reasons of a firm at this moment."""
+    return {"rank": item.rank, "score": item.score, "reasons": item.reasons}
 
 
 def save_suggestions(opp: Opportunity, by: User | None, today: date,
@@ -257,11 +264,12 @@ def save_suggestions(opp: Opportunity, by: User | None, today: date,
     top = top or max(20, 2 * (opp.slots or 0))
     existing = _entries_of(opp)
     added = 0
-    for fid, _rank, _score in ranking.ranked_ids(opp, today, top):
+    result = ranking.rank_opportunity(opp, today, top=top, ineligible_limit=0)
+    for item in result.ranked:
+        fid = int(item.firm_id)
         if fid in existing:
             continue
-        snap = ranking.assess_firm(opp, fid, today, pool=top)
-        _new_entry(opp, fid, "suggested", by, snap, None)
+        _new_entry(opp, fid, "suggested", by, _snapshot(item), None)
         added += 1
     db.session.flush()
     return added
@@ -286,8 +294,10 @@ def shortlist_firms(opp: Opportunity, firm_ids: Iterable[int], by: User | None, 
             raise UserError(_("%(name)s đã lưu trữ, không thể chọn.", name=firms[fid].name),
                             field="firm_ids")
     existing = _entries_of(opp)
-    ranked = ranking.ranked_ids(opp, today, SUGGEST_POOL)
-    rank_of = {fid: rank for fid, rank, _ in ranked}
+    result = ranking.rank_opportunity(opp, today, top=SUGGEST_POOL, ineligible_limit=0,
+                                      firm_ids=wanted)
+    ranked = [(int(r.firm_id), r.rank, r.score) for r in result.ranked]
+    rank_of = result.rank_of()
     unsuggested = [fid for fid in wanted if fid not in rank_of]
     worst = max((rank_of[f] for f in wanted if f in rank_of), default=0)
     skipped = [(fid, rank, score) for fid, rank, score in ranked
@@ -308,9 +318,8 @@ def shortlist_firms(opp: Opportunity, firm_ids: Iterable[int], by: User | None, 
                 change_status(entry, "shortlisted", by, note=justification, today=today)
                 entries.append(entry)
             continue
-        snap = ranking.assess_firm(opp, fid, today, pool=SUGGEST_POOL)
-        if snap is not None and fid not in rank_of:
-            snap = {**snap, "rank": None}
+        item = result.item(fid)
+        snap = _snapshot(item) if item is not None and item.relevant else None
         entries.append(_new_entry(opp, fid, "shortlisted", by, snap,
                                   justification if (fid in unsuggested or skipped) else None))
     for fid, rank, score in skipped:

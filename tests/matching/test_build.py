@@ -8,6 +8,7 @@ import pytest
 
 import matching.index as index_module
 from matching import FirmIndex, match, rank
+from matching import explain as ex
 from matching import factors as fx
 from matching.bench import generate_firms, opportunities
 from matching.records import parse_firm
@@ -73,11 +74,9 @@ def test_grouped_ineligible_items_equal_per_firm_items():
     for opp in opps:
         ranking = match(index, opp, today=TODAY)
         for item in ranking.ineligible():
-            firm = index.firm(item["firm_id"])
+            firm = index.firm(item.firm_id)
             a = fx.assess(firm, ranking.ctx, text_index=index.text)
-            expected = fx.ineligible_item(firm, a, ranking.ctx)
-            for key in ("missing", "detail", "detail_vi", "hint", "hint_vi", "near_miss"):
-                assert item[key] == expected[key], (opp["id"], item["firm_id"], key)
-            assert item["score_if_eligible"] == pytest.approx(
-                expected["score_if_eligible"], abs=1.1e-4
-            )
+            expected = ex.gaps_of(firm, a, ranking.ctx)
+            assert item.gaps == expected, (opp["id"], item.firm_id)
+            assert item.near_miss == (a.relevant and len(a.missing) == 1)
+            assert item.score_if_eligible == pytest.approx(fx.final_score(a), abs=1.1e-4)

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from matching import FirmIndex, match, opportunities_for_firm, rank
+from matching import explain as ex
 from matching import factors as fx
 from matching.evaluate import evaluate
 from matching.records import parse_opportunity
@@ -56,7 +57,8 @@ def test_expired_certificate_makes_firm_ineligible(index, cases):
     result = rank(index, _case(cases, "OPP-UAE-HALAL")["opportunity"], today=TODAY)
     item = _by_id(result["ineligible"])["KH-0019"]
     assert item["missing"] == ["HALAL"]
-    assert "expired 2026-01-31" in item["detail"]
+    assert "expired on 31 Jan 2026" in item["detail"]
+    assert "đã hết hạn ngày 31/01/2026" in item["detail_vi"]
     assert "KH-0019" not in {r["firm_id"] for r in result["ranked"]}
 
 
@@ -65,7 +67,7 @@ def test_certificate_expiring_before_start_is_reported_as_such(index, cases):
     item = _by_id(result["ineligible"])["KH-0004"]
     assert item["missing"] == ["HALAL"]
     assert item["detail"] == (
-        "Halal certificate expires 2027-02-01, before the mission starts 2027-03-10"
+        "Halal certificate expires on 1 Feb 2027, before the mission departs on 10 Mar 2027"
     )
     assert "trước" in item["detail_vi"]
 
@@ -77,14 +79,14 @@ def test_certificate_counts_on_start_date_not_today():
     no_start = _halal_opp(starts_on=None)
     result = rank(index, no_start, today=TODAY)
     assert result["ranked"] == []
-    assert "only valid from 2027-01-01" in result["ineligible"][0]["detail"]
+    assert "only valid from 1 Jan 2027" in result["ineligible"][0]["detail"]
 
 
 def test_mandatory_market_requirement_excludes_seafood_without_eu_approval(index, cases):
     result = rank(index, _case(cases, "OPP-EU-SEAFOOD")["opportunity"], today=TODAY)
     bad = _by_id(result["ineligible"])
     assert bad["KH-0006"]["missing"] == ["EU_APPROVED"]
-    assert "EU27" in bad["KH-0006"]["detail"]
+    assert "required in European Union (EU) for HS 03" in bad["KH-0006"]["detail"]
     ranked = [r["firm_id"] for r in result["ranked"]]
     assert ranked[:2] == ["KH-0005", "KH-0007"]  # both are on the EU approved list
 
@@ -129,7 +131,8 @@ def test_near_miss_has_hint(index, cases):
     result = rank(index, _case(cases, "OPP-UAE-HALAL")["opportunity"], today=TODAY)
     item = _by_id(result["ineligible"])["DL-0021"]
     assert item["near_miss"] is True
-    assert item["hint"] == "eligible once it holds Halal valid on 2027-03-10"
+    assert item["hint"] == "eligible once it holds Halal valid on 10 Mar 2027"
+    assert item["hint_vi"] == "đủ điều kiện khi có Halal còn hiệu lực ngày 10/03/2027"
     assert "Halal" in item["hint_vi"]
 
 
@@ -154,7 +157,7 @@ def test_text_only_product_without_hs_is_found(name):
 def test_uncoded_product_gets_hs_unknown_reminder(index, cases):
     result = rank(index, _case(cases, "OPP-CN-BIRDNEST")["opportunity"], today=TODAY)
     reasons = _by_id(result["ranked"])["KH-0002"]["reasons"]
-    assert any("HS code unknown" in r["detail"] and "GACC" in r["detail"] for r in reasons)
+    assert any("no HS code for" in r["detail"] and "GACC" in r["detail"] for r in reasons)
 
 
 # ---- reasons, determinism, ties ---------------------------------------------------------------
@@ -218,11 +221,24 @@ def test_ineligible_details_match_per_firm_reference(index, cases):
         m = match(index, c["opportunity"], today=TODAY)
         ctx = m.ctx
         for item in m.ineligible():
-            firm = index.firm(item["firm_id"])
-            ref_item = fx.ineligible_item(firm, fx.assess(firm, ctx, text_index=index.text), ctx)
-            assert item["detail"] == ref_item["detail"]
-            assert item["detail_vi"] == ref_item["detail_vi"]
-            assert item["hint"] == ref_item["hint"]
+            firm = index.firm(item.firm_id)
+            expected = ex.gaps_of(firm, fx.assess(firm, ctx, text_index=index.text), ctx)
+            assert item.gaps == expected, item.firm_id
+
+
+def test_reasons_from_the_arrays_equal_the_per_firm_oracle(index, cases):
+    """The ranked firms' reasons are read from compute()'s arrays, never scored again: they
+    must say what the per-firm scorer would have said, firm by firm."""
+    for c in cases:
+        m = match(index, c["opportunity"], today=TODAY, top=len(index.ids), explain=True)
+        for item in m.ranked():
+            firm = index.firm(item.firm_id)
+            a = fx.assess(firm, m.ctx, text_index=index.text)
+            expected = ex.reasons(firm, a, m.ctx, True, item.penalty, index.text, item.row)
+            assert [(r.factor, r.parts) for r in item.reasons] == [
+                (r.factor, r.parts) for r in expected], item.firm_id
+            for got, want in zip(item.reasons, expected, strict=True):
+                assert got.contribution == pytest.approx(want.contribution, abs=1e-6)
 
 
 # ---- updates ----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from matching import FirmIndex, match, opportunities_for_firm, rank
+from matching import explain as ex
 from matching import factors as fx
 from matching.bench import generate_firms, opportunities
 
@@ -56,10 +57,10 @@ def test_self_declared_required_certificate_makes_a_near_miss_waiting_for_verifi
     item = _by_id(result["ineligible"])["SELF"]
     assert item["missing"] == ["HALAL"]
     assert item["near_miss"] is True
-    assert item["detail_vi"] == "chờ xác minh HALAL (khai ngày 20/11/2026)"
-    assert item["detail"] == "HALAL declared 2026-11-20, awaiting verification"
+    assert item["detail_vi"] == "chờ xác minh Halal (doanh nghiệp khai ngày 20/11/2026)"
+    assert item["detail"] == "Halal awaiting verification (declared on 20 Nov 2026)"
     assert item["unverified"] == [{"code": "HALAL", "declared_on": "2026-11-20"}]
-    assert item["hint_vi"] == "đủ điều kiện khi cán bộ xác minh HALAL"
+    assert item["hint_vi"] == "đủ điều kiện khi cán bộ xác minh Halal"
     # it would rank exactly like the verified firm once checked
     assert item["score_if_eligible"] == result["ranked"][0]["score"]
 
@@ -77,8 +78,9 @@ def test_issue_story_fda_declared_in_the_portal_is_not_enough_for_amazon_us(firm
     assert "KH-0019" not in {r["firm_id"] for r in result["ranked"]}
     item = _by_id(result["ineligible"])["KH-0019"]
     assert item["missing"] == ["FDA"]
-    assert item["detail_vi"].startswith("chờ xác minh FDA (khai ngày 28/11/2026)")
-    assert "(bắt buộc tại US với HS 0410)" in item["detail_vi"]
+    assert item["detail_vi"].startswith(
+        "chờ xác minh đăng ký cơ sở với FDA Hoa Kỳ (doanh nghiệp khai ngày 28/11/2026)")
+    assert "(bắt buộc tại Hoa Kỳ với HS 0410)" in item["detail_vi"]
     assert item["near_miss"] is True
     # an officer verifies it: the same record with the flag set is ranked #2
     nest["certifications"][-1]["verified"] = True
@@ -107,7 +109,7 @@ def test_only_an_explicit_false_marks_a_certificate_unverified(flag, counts):
 def test_declared_certificate_of_unknown_date_still_waits_for_verification():
     index = FirmIndex.build([_nest("A", {**HALAL, "verified": False})])
     item = rank(index, _halal_opp(), today=TODAY)["ineligible"][0]
-    assert item["detail_vi"] == "chờ xác minh HALAL (doanh nghiệp tự khai)"
+    assert item["detail_vi"] == "chờ xác minh Halal (doanh nghiệp tự khai)"
     assert item["unverified"] == [{"code": "HALAL", "declared_on": None}]
 
 
@@ -116,7 +118,7 @@ def test_declared_certificate_that_expired_is_reported_as_expired():
                "verified": False, "declared_on": "2026-11-20"}
     item = rank(FirmIndex.build([_nest("A", expired)]), _halal_opp(), today=TODAY)[
         "ineligible"][0]
-    assert "expired 2026-01-31" in item["detail"]
+    assert "expired on 31 Jan 2026" in item["detail"]
     assert "unverified" not in item
 
 
@@ -126,8 +128,8 @@ def test_declared_certificate_and_another_gap_give_both_in_the_hint():
     item = rank(index, opp, today=TODAY)["ineligible"][0]
     assert item["missing"] == ["HALAL", "ISO22000"]
     assert item["near_miss"] is False
-    assert item["hint"] == ("eligible once an officer verifies HALAL and it holds "
-                            "ISO 22000 valid on 2027-03-10")
+    assert item["hint"] == ("eligible once an officer verifies Halal and it holds "
+                            "ISO 22000 valid on 10 Mar 2027")
 
 
 def test_self_declared_preferred_certificate_counts_but_is_marked_not_verified():
@@ -139,8 +141,8 @@ def test_self_declared_preferred_certificate_counts_but_is_marked_not_verified()
     assert ranked["DECLARED"]["unverified_preferred"] == ["HACCP"]
     assert "unverified_preferred" not in ranked["CHECKED"]
     readiness = next(r for r in ranked["DECLARED"]["reasons"] if r["factor"] == "readiness")
-    assert "HACCP (chưa xác minh)" in readiness["detail_vi"]
-    assert "HACCP (not verified)" in readiness["detail"]
+    assert "có HACCP (tự khai, chưa xác minh)" in readiness["detail_vi"]
+    assert "holds HACCP (self-declared, not verified)" in readiness["detail"]
     assert readiness["unverified_preferred"] == ["HACCP"]
 
 
@@ -149,7 +151,7 @@ def test_firm_page_view_lists_the_declared_requirement_and_preference():
     index = FirmIndex.build([_nest("A", HALAL_DECLARED, haccp)])
     [item] = opportunities_for_firm(index, "A", [_halal_opp()], today=TODAY)
     assert item["eligible"] is False
-    assert item["unverified"] == [{"code": "HALAL", "declared_on": "2026-11-20"}]
+    assert item["gaps"].pending == [{"code": "HALAL", "declared_on": "2026-11-20"}]
     assert item["unverified_preferred"] == ["HACCP"]
 
 
@@ -174,12 +176,10 @@ def test_vectorised_path_equals_the_per_firm_reference_with_declared_certificate
             lacking = [code for code, rows in ranking.scores.missing if rows[row]]
             assert sorted(lacking) == sorted(a.missing), (opp["id"], fid)
         for item in ranking.ineligible():
-            firm = index.firm(item["firm_id"])
-            expected = fx.ineligible_item(firm, fx.assess(firm, ctx, text_index=index.text), ctx)
-            for key in ("missing", "detail", "detail_vi", "hint", "hint_vi", "near_miss"):
-                assert item[key] == expected[key], (opp["id"], item["firm_id"], key)
-            assert item.get("unverified") == expected.get("unverified")
-            seen_pending += "unverified" in item
+            firm = index.firm(item.firm_id)
+            expected = ex.gaps_of(firm, fx.assess(firm, ctx, text_index=index.text), ctx)
+            assert item.gaps == expected, (opp["id"], item.firm_id)
+            seen_pending += bool(item.unverified)
     assert seen_pending > 0  # the generated set does exercise the declared certificates
 
 

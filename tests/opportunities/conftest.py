@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from crm.models import Firm
 from tests import factories
 
@@ -34,3 +36,17 @@ MISSION = {
     "starts_on": "2027-03-10", "ends_on": "2027-03-15", "deadline": "2027-02-01",
     "slots": "2", "budget_vnd": "500000000", "cofunding_share": "30",
 }
+
+
+@pytest.fixture
+def nest_firms(db):
+    """Three Halal bird's nest firms (two in Khánh Hòa, one in Đắk Lắk) and one without Halal."""
+    firms = {
+        "a": make_nest_firm("Công ty Yến Sào Hòn Nội", employees=80,
+                            markets=("AE", "SA")),
+        "b": make_nest_firm("Công ty Yến Nha Trang"),
+        "c": make_nest_firm("Hợp tác xã Yến Đắk Lắk", province=66, employees=30),
+        "d": make_nest_firm("Công ty Yến Cam Ranh", halal=False),
+    }
+    db.session.commit()
+    return firms

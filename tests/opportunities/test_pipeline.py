@@ -10,21 +10,7 @@ from sqlalchemy import func, select
 
 from crm.models import Opportunity, ShortlistEntry, ShortlistEvent
 from tests.office import libreoffice_rows
-from tests.opportunities.conftest import MISSION, make_nest_firm
-
-
-@pytest.fixture
-def nest_firms(db):
-    """Three Halal bird's nest firms (two in Khánh Hòa, one in Đắk Lắk) and one without Halal."""
-    firms = {
-        "a": make_nest_firm("Công ty Yến Sào Hòn Nội", employees=80,
-                            markets=("AE", "SA")),
-        "b": make_nest_firm("Công ty Yến Nha Trang"),
-        "c": make_nest_firm("Hợp tác xã Yến Đắk Lắk", province=66, employees=30),
-        "d": make_nest_firm("Công ty Yến Cam Ranh", halal=False),
-    }
-    db.session.commit()
-    return firms
+from tests.opportunities.conftest import MISSION
 
 
 def _create(client, db, **over) -> Opportunity:
@@ -57,7 +43,8 @@ def test_opportunity_page_ranks_halal_firms_with_reasons_and_lists_near_miss(
     # The firm without Halal is a near-miss, with what it lacks.
     near_miss = page[page.index("Chưa đủ điều kiện"):]
     assert nest_firms["d"].name in near_miss
-    assert "đủ điều kiện khi có HALAL" in near_miss
+    assert "chưa có chứng nhận Halal" in near_miss
+    assert "Đủ điều kiện khi có Halal còn hiệu lực ngày 10/03/2027" in near_miss
     assert "Sản phẩm" in page  # the product factor's reason, in Vietnamese
 
 
@@ -147,7 +134,7 @@ def test_shortlist_invite_confirm_participate_records_every_step(
     assert a.rank_at_shortlist == 1
     assert float(a.score_at_shortlist) > 0
     assert a.reasons_at_shortlist
-    assert "detail" in a.reasons_at_shortlist[0]
+    assert a.reasons_at_shortlist[0]["parts"][0]["code"] == "product.hs"
     _move(client, opp, [a, entries[nest_firms["b"].id]], "invited")
     _move(client, opp, [a], "confirmed")
     _move(client, opp, [a], "participated")
@@ -344,13 +331,13 @@ def test_firm_page_sees_its_own_new_certificate_and_support_at_once(
     firm = nest_firms["d"]  # lacks HALAL: a near-miss
     page = client.get(f"/firms/{firm.id}").get_data(as_text=True)  # builds the index
     assert opp.title in page
-    assert "đủ điều kiện khi có HALAL" in page
+    assert "khi có Halal còn hiệu lực" in page
     factories.make_certification(firm, scheme_code="HALAL", issued_on=date(2025, 1, 1),
                                  expires_on=date(2030, 1, 1))
     firm.updated_at = utcnow()
     db.session.commit()
     page = client.get(f"/firms/{firm.id}").get_data(as_text=True)
-    assert "đủ điều kiện khi có HALAL" not in page
+    assert "khi có Halal còn hiệu lực" not in page
     # The ranking page, which refreshes every firm, agrees.
     ranking_page = client.get(f"/opportunities/{opp.id}").get_data(as_text=True)
     assert firm.name in ranking_page[:ranking_page.index("Chưa đủ điều kiện")]

@@ -79,7 +79,7 @@ def test_fda_declared_in_the_portal_waits_for_an_officer_then_counts(client, db,
     ranked, near = _sections(client.get(f"/opportunities/{opp.id}").get_data(as_text=True))
     assert d.name in near
     assert d.name not in ranked
-    assert "đủ điều kiện khi có FDA" in near
+    assert "khi có đăng ký cơ sở với FDA Hoa Kỳ còn hiệu lực" in near
     client.post("/logout")
 
     _cert, change = declare_certification(client, db, d, owner)
@@ -90,11 +90,12 @@ def test_fda_declared_in_the_portal_waits_for_an_officer_then_counts(client, db,
     assert d.name not in ranked  # the declaration alone does not make it eligible
     row = near[near.index(d.name):]
     row = row[:row.index("</tr>")]
-    assert f"chờ xác minh FDA (khai ngày {_vn_day(change)})" in row
+    assert ("chờ xác minh đăng ký cơ sở với FDA Hoa Kỳ "
+            f"(doanh nghiệp khai ngày {_vn_day(change)})") in row
     link = re.search(r'href="(/verification/changes/(\d+)\?next=[^"]+)"', row)
     assert link is not None
     assert int(link.group(2)) == change.id
-    assert "đủ điều kiện khi có FDA" not in row
+    assert "khi có đăng ký cơ sở với FDA Hoa Kỳ còn hiệu lực" not in row
 
     href = html.unescape(link.group(1))
     back = parse_qs(urlsplit(href).query)["next"][0]
@@ -147,7 +148,7 @@ def test_self_declared_preferred_certificate_counts_and_is_marked_not_verified(
     row = ranked[ranked.index(firm.name):]
     row = row[:row.index("</tr>")]
     assert "HACCP chưa xác minh" in row
-    assert "HACCP (chưa xác minh)" in row  # in the readiness reason
+    assert "có HACCP (tự khai, chưa xác minh)" in row  # in the readiness reason
     assert f"/verification/changes/{change.id}?next=" in row
 
 
@@ -156,7 +157,7 @@ def test_viewer_sees_the_mark_but_no_verify_link(client, db, amazon, login_as):
     declare_certification(client, db, firms["d"], owner)
     login_as("viewer")
     _ranked, near = _sections(client.get(f"/opportunities/{opp.id}").get_data(as_text=True))
-    assert "chờ xác minh FDA" in near
+    assert "chờ xác minh đăng ký cơ sở với FDA Hoa Kỳ" in near
     assert "/verification/changes/" not in near
 
 
@@ -168,7 +169,8 @@ def test_firm_page_shows_the_opportunity_waiting_for_verification(client, db, am
     page = client.get(f"/firms/{d.id}").get_data(as_text=True)
     section = page[page.index("Cơ hội phù hợp nhất"):]
     assert opp.title in section
-    assert f"chờ xác minh FDA (khai ngày {_vn_day(change)})" in section
+    assert ("chờ xác minh đăng ký cơ sở với FDA Hoa Kỳ "
+            f"(doanh nghiệp khai ngày {_vn_day(change)})") in section
     assert f"/verification/changes/{change.id}" in section
 
 

@@ -87,7 +87,8 @@ def test_portal_opportunities_say_the_firm_waits_for_verification(client, db, ne
     page = client.get("/portal/opportunities").get_data(as_text=True)
     card = page[page.index(opp.title):]
     assert "Chờ cán bộ xác minh" in card
-    assert f"chờ xác minh FDA (khai ngày {_vn_day(change)})" in card
-    assert "Đủ điều kiện khi cán bộ xác minh FDA" in card
+    assert ("chờ xác minh đăng ký cơ sở với FDA Hoa Kỳ "
+            f"(doanh nghiệp khai ngày {_vn_day(change)})") in card
+    assert "Đủ điều kiện khi cán bộ xác minh đăng ký cơ sở với FDA Hoa Kỳ" in card
     assert "Đủ điều kiện</span>" not in card
     assert "/verification/changes/" not in page  # the officers' page is not the firm's
