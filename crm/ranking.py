@@ -48,6 +48,7 @@ from crm.models import (
     ShortlistEvent,
     Trademark,
 )
+from crm.refdata import matching_reference
 from crm.verification.queries import declared_by_code, unverified_certifications
 from matching.index import FirmIndex
 from matching.rank import Ranking, match, opportunities_for_firm
@@ -419,7 +420,8 @@ def rank_opportunity(opp: Opportunity, today: date, top: int = 20,
     state = live_index()
     with state.lock:
         ranking = match(state.index, opportunity_record(opp), today,
-                        top=FILTER_POOL if filters.active else top)
+                        top=FILTER_POOL if filters.active else top,
+                        reference=matching_reference())
         if filters.active:
             ranking = _filtered(ranking, state, filters, top)
         ranked = ranking.ranked()
@@ -498,10 +500,11 @@ def assess_firm(opp: Opportunity, firm_id: int, today: date,
         if key not in state.index:
             return None
         record = opportunity_record(opp)
-        ranking = match(state.index, record, today, top=pool)
+        reference = matching_reference()
+        ranking = match(state.index, record, today, top=pool, reference=reference)
         rank = next((k + 1 for k, row in enumerate(ranking.ranked_rows)
                      if state.index.ids[row] == key), None)
-        items = opportunities_for_firm(state.index, key, [record], today)
+        items = opportunities_for_firm(state.index, key, [record], today, reference)
     if not items:
         return None
     item = items[0]
@@ -513,7 +516,8 @@ def ranked_ids(opp: Opportunity, today: date, top: int) -> list[tuple[int, int, 
     """(firm id, rank, score) of the top `top` eligible firms, without building reasons."""
     state = live_index()
     with state.lock:
-        ranking = match(state.index, opportunity_record(opp), today, top=top)
+        ranking = match(state.index, opportunity_record(opp), today, top=top,
+                        reference=matching_reference())
         ids = state.index.ids
         return [(int(ids[row]), k + 1, float(score)) for k, (row, score) in
                 enumerate(zip(ranking.ranked_rows, ranking.ranked_scores, strict=True))]
@@ -532,7 +536,8 @@ def best_opportunities(firm: Firm, opportunities: list[Opportunity], today: date
         if key not in state.index:
             return []
         items = opportunities_for_firm(state.index, key,
-                                       [opportunity_record(o) for o in opportunities], today)
+                                       [opportunity_record(o) for o in opportunities], today,
+                                       matching_reference())
     out = []
     for item in items[:limit]:
         out.append({**item, "opportunity": by_id[str(item["opportunity"])],
