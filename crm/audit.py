@@ -57,6 +57,7 @@ ACTIONS: dict[str, Any] = {
     "import": _l("Nhập từ tệp"),
     "export": _l("Xuất dữ liệu"),
     "erase": _l("Xóa dữ liệu cá nhân theo yêu cầu"),
+    "requirement_end": _l("Kết thúc hiệu lực quy định"),
 }
 TARGET_TYPES: dict[str, Any] = {
     "user": _l("Người dùng"),
@@ -65,6 +66,7 @@ TARGET_TYPES: dict[str, Any] = {
     "programme": _l("Chương trình"),
     "import": _l("Tệp nhập"),
     "contact": _l("Người liên hệ"),
+    "market_requirement": _l("Quy định thị trường"),
 }
 # Keys whose values must never reach the trail or the logs.
 _SECRET_KEY = re.compile(r"pass|token|secret|otp|^code$|csrf|cookie|session", re.IGNORECASE)

@@ -48,6 +48,7 @@ from crm.models import (
     ShortlistEvent,
     Trademark,
 )
+from crm.refdata import matching_reference
 from crm.verification.queries import declared_by_code, unverified_certifications
 from matching.index import FirmIndex
 from matching.rank import match, opportunities_for_firm
@@ -451,7 +452,8 @@ def rank_opportunity(opp: Opportunity, today: date, top: int = 20,
     with state.lock:
         index = state.index
         ranking = match(index, opportunity_record(opp), today,
-                        top=FILTER_POOL if filters.active else top)
+                        top=FILTER_POOL if filters.active else top,
+                        reference=matching_reference())
         ranked = ranking.ranked()
         bad = ranking.ineligible_rows
         if filters.active:
@@ -513,7 +515,8 @@ def best_opportunities(firm: Firm, opportunities: list[Opportunity], today: date
         if key not in state.index:
             return []
         items = opportunities_for_firm(state.index, key,
-                                       [opportunity_record(o) for o in opportunities], today)
+                                       [opportunity_record(o) for o in opportunities], today,
+                                       matching_reference())
     items = items[:limit]
     pending = [(key, [p["code"] for p in i["gaps"].pending] if i["gaps"] else [])
                for i in items] + [(key, i["unverified_preferred"]) for i in items]

@@ -11,6 +11,8 @@ Public API (stable; the CRM calls these):
     # result == {"opportunity": ..., "ranked": [...], "ineligible": [...]} (matching-io.md)
     ranking = match(index, opp_dict, today=..., top=20)   # lazy: .ranked(), .ineligible(limit)
     opportunities_for_firm(index, "KH-0001", [opp, ...], today=...)  # for a firm's page
+    match(index, opp_dict, reference=Reference.from_rows(...))  # own requirement rules
+    # (default: Reference.from_files(), the CSV files in matching/data)
 
 Command line (matching-io.md): ``python -m matching rank --opportunity OPP.json
 --firms FIRMS.jsonl [--today YYYY-MM-DD] [--top K] [--explain]`` and
@@ -20,6 +22,7 @@ Command line (matching-io.md): ``python -m matching rank --opportunity OPP.json
 from matching.index import FirmIndex
 from matching.rank import Ranking, match, opportunities_for_firm, rank
 from matching.records import Firm, InputError, Opportunity, parse_firm, parse_opportunity
+from matching.reference import Reference
 from matching.text import fold
 from matching.weights import DEFAULT_WEIGHTS
 
@@ -30,6 +33,7 @@ __all__ = [
     "InputError",
     "Opportunity",
     "Ranking",
+    "Reference",
     "fold",
     "match",
     "opportunities_for_firm",

@@ -304,6 +304,7 @@ class Context:
     gate: bool
     query: np.ndarray | None = field(default=None, repr=False)
     _kw: dict = field(default_factory=dict, repr=False)
+    reference: ref.Reference = field(default_factory=ref.default, repr=False)
 
     def keyword_vector(self, keyword: str, text_index: object) -> np.ndarray | None:
         """TF-IDF vector of one keyword, computed once per opportunity."""
@@ -319,11 +320,23 @@ class Context:
         return self._kw[keyword][1]
 
     @classmethod
-    def build(cls, opp: Opportunity, today: date, text_index: object = None) -> Context:
-        """Prepare `opp` for scoring on `today` (certificates count on starts_on or today)."""
-        markets = ref.expand_markets(opp.markets)
+    def build(
+        cls,
+        opp: Opportunity,
+        today: date,
+        text_index: object = None,
+        reference: ref.Reference | None = None,
+    ) -> Context:
+        """Prepare `opp` for scoring on `today` (certificates count on starts_on or today).
+
+        `reference`: requirement rules, HS titles and market groups (default: the packaged
+        files); only the rules in force on the opportunity's day apply.
+        """
+        reference = reference or ref.default()
+        day = opp.starts_on or today
+        markets = reference.expand_markets(opp.markets)
         groups = (
-            frozenset().union(*(ref.regional_groups_of(m) for m in markets))
+            frozenset().union(*(reference.regional_groups_of(m) for m in markets))
             if markets
             else frozenset()
         )
@@ -332,17 +345,17 @@ class Context:
             if markets
             else frozenset({"en"})
         )
-        rows = ref.requirements_for_markets(markets)
+        rows = reference.requirements_for_markets(markets, day)
         parts = [(k, 1.0) for k in opp.keywords]
         for p in opp.hs_prefixes:
-            en, vi = ref.hs_titles().get(p, ("", ""))
+            en, vi = reference.hs_titles.get(p, ("", ""))
             parts += [(en, 0.4), (vi, 0.6)]
         parts += [(opp.title, 0.5), (opp.description, 0.5)]
         query = text_index.query_vector(parts) if text_index is not None else None
         return cls(
             opp=opp,
             today=today,
-            day=opp.starts_on or today,
+            day=day,
             weights=weights_for(opp.kind, opp.weights),
             markets=markets,
             groups=groups,
@@ -356,6 +369,7 @@ class Context:
             has_text=query is not None,
             gate=bool(opp.hs_prefixes or opp.keywords),
             query=query,
+            reference=reference,
         )
 
 

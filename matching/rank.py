@@ -483,14 +483,16 @@ def match(
     top: int = 20,
     explain: bool = False,
     model: Any = None,
+    reference: ref.Reference | None = None,
 ) -> Ranking:
     """Score every firm for an opportunity; returns a Ranking (cheap until items are built).
 
     `model`: an optional fitted classifier over the factor values (matching.learn), used
     instead of the hand-set weights; use it only where learn.compare() says it wins.
+    `reference`: the requirement rules etc. to apply (default: the packaged files).
     """
     opp = opportunity if isinstance(opportunity, Opportunity) else parse_opportunity(opportunity)
-    ctx = fx.Context.build(opp, today or date.today(), index.text)
+    ctx = fx.Context.build(opp, today or date.today(), index.text, reference)
     s = compute(index, ctx)
     if model is not None and index.n_rows:
         from matching.weights import FACTORS
@@ -521,9 +523,10 @@ def rank(
     top: int = 20,
     explain: bool = False,
     model: Any = None,
+    reference: ref.Reference | None = None,
 ) -> dict:
     """Rank firms for one opportunity; returns the spec's JSON structure as a dict."""
-    return match(index, opportunity, today, top, explain, model).to_dict()
+    return match(index, opportunity, today, top, explain, model, reference).to_dict()
 
 
 # ---- ineligible items, built from arrays --------------------------------------------------
@@ -681,7 +684,11 @@ def _capacity_of(index: FirmIndex, ctx: fx.Context, s: Scores, rows: np.ndarray)
 
 
 def opportunities_for_firm(
-    index: FirmIndex, firm_id: str, opportunities: list[Any], today: date | None = None
+    index: FirmIndex,
+    firm_id: str,
+    opportunities: list[Any],
+    today: date | None = None,
+    reference: ref.Reference | None = None,
 ) -> list[dict]:
     """Open opportunities ranked for one firm: eligible ones by score, then near-misses.
 
@@ -693,7 +700,7 @@ def opportunities_for_firm(
     out = []
     for raw in opportunities:
         opp = raw if isinstance(raw, Opportunity) else parse_opportunity(raw)
-        ctx = fx.Context.build(opp, today or date.today(), index.text)
+        ctx = fx.Context.build(opp, today or date.today(), index.text, reference)
         a = fx.assess(firm, ctx, text_index=index.text)
         if not a.relevant:
             continue

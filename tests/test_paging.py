@@ -22,6 +22,7 @@ LIST_URLS = {
     "duplicates.index": "/duplicates/",
     "duplicates.merges": "/duplicates/merges",
     "hscodes.worklist": "/hscodes/",
+    "requirements.index": "/admin/requirements/",
 }
 BAD_PAGES = [str(10**18), "-1", "abc", "0", "9" * 5000]
 

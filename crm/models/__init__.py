@@ -25,6 +25,7 @@ from crm.models.reference import (
     HsCode,
     MarketGroupMember,
     MarketRequirement,
+    MarketRequirementChange,
 )
 from crm.models.support import FirmIndicator, Interaction, Outcome, Task
 from crm.models.user import User
@@ -48,6 +49,7 @@ __all__ = [
     "Invitation",
     "MarketGroupMember",
     "MarketRequirement",
+    "MarketRequirementChange",
     "Opportunity",
     "Outcome",
     "Partner",
