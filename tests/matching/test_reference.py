@@ -56,7 +56,7 @@ def _eligible(index: FirmIndex, reference: Reference | None) -> bool:
 def test_packaged_reference_requires_fda_for_us_seafood(shrimp_index):
     assert not _eligible(shrimp_index, None)
     [item] = match(shrimp_index, US_SHRIMP, today=TODAY).ineligible()
-    assert "FDA" in item["missing"]
+    assert "FDA" in item.missing
 
 
 def test_rule_ending_before_the_opportunity_starts_does_not_apply(shrimp_index):

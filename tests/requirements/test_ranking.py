@@ -66,7 +66,7 @@ def test_ending_a_rule_before_the_start_changes_the_ranking_at_once(client, db, 
     with_fda, without, officer, admin, opp = amazon
     ranked, near = _ranking(client, officer, opp)
     assert without.name in near
-    assert "đủ điều kiện khi có FDA" in near
+    assert "khi có đăng ký cơ sở với FDA Hoa Kỳ còn hiệu lực" in near
     assert with_fda.name in ranked
 
     login(client, admin)
