@@ -33,6 +33,7 @@ BLUEPRINTS: list[tuple[str, str | None]] = [
     ("duplicates", "/duplicates"),
     ("hscodes", "/hscodes"),
     ("admin", "/admin"),
+    ("learning", "/learning"),
 ]
 
 

@@ -391,6 +391,13 @@ def reset_index() -> None:
 
 # --- ranking for pages ---------------------------------------------------------------------
 
+def active_model(kind: str) -> Any:
+    """The active learned model of an opportunity kind (crm.learning), None = hand weights."""
+    from crm.learning.queries import active_scorer
+
+    return active_scorer(kind)
+
+
 @dataclass
 class RankFilters:
     """Filters of the ranking page; None means 'any'."""
@@ -419,7 +426,8 @@ def rank_opportunity(opp: Opportunity, today: date, top: int = 20,
     state = live_index()
     with state.lock:
         ranking = match(state.index, opportunity_record(opp), today,
-                        top=FILTER_POOL if filters.active else top)
+                        top=FILTER_POOL if filters.active else top,
+                        model=active_model(opp.kind))
         if filters.active:
             ranking = _filtered(ranking, state, filters, top)
         ranked = ranking.ranked()
@@ -494,18 +502,21 @@ def assess_firm(opp: Opportunity, firm_id: int, today: date,
     """
     state = live_index()
     key = firm_key(firm_id)
+    model = active_model(opp.kind)
     with state.lock:
         if key not in state.index:
             return None
         record = opportunity_record(opp)
-        ranking = match(state.index, record, today, top=pool)
+        ranking = match(state.index, record, today, top=pool, model=model)
         rank = next((k + 1 for k, row in enumerate(ranking.ranked_rows)
                      if state.index.ids[row] == key), None)
         items = opportunities_for_firm(state.index, key, [record], today)
+        model_score = float(ranking.scores.score[state.index.row_of[key]])
     if not items:
         return None
     item = items[0]
-    return {"rank": rank, "score": item["score"], "reasons": item["reasons"],
+    score = item["score"] if model is None else model_score  # the score that ranked it
+    return {"rank": rank, "score": score, "reasons": item["reasons"],
             "eligible": item["eligible"], "missing": item.get("missing", [])}
 
 
@@ -513,7 +524,8 @@ def ranked_ids(opp: Opportunity, today: date, top: int) -> list[tuple[int, int, 
     """(firm id, rank, score) of the top `top` eligible firms, without building reasons."""
     state = live_index()
     with state.lock:
-        ranking = match(state.index, opportunity_record(opp), today, top=top)
+        ranking = match(state.index, opportunity_record(opp), today, top=top,
+                        model=active_model(opp.kind))
         ids = state.index.ids
         return [(int(ids[row]), k + 1, float(score)) for k, (row, score) in
                 enumerate(zip(ranking.ranked_rows, ranking.ranked_scores, strict=True))]

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from crm import ranking
 from crm.errors import UserError
 from crm.extensions import db
+from crm.learning.queries import active_version
 from crm.models import Firm, Opportunity, Partner, Programme, ShortlistEntry, ShortlistEvent, User
 from crm.models.base import utcnow
 from crm.models.firm import SIZE_CLASSES
@@ -239,6 +240,8 @@ def _entries_of(opp: Opportunity) -> dict[int, ShortlistEntry]:
 def _new_entry(opp: Opportunity, firm_id: int, status: str, by: User | None,
                snapshot: dict[str, Any] | None, justification: str | None) -> ShortlistEntry:
     entry = ShortlistEntry(
+        # the learned model that ranked the firm (None: the hand-set weights)
+        model_version=active_version(opp.kind) if snapshot else None,
         opportunity=opp, firm_id=firm_id, status=status,
         suggested=bool(snapshot and snapshot.get("rank")),
         rank_at_shortlist=snapshot.get("rank") if snapshot else None,
