@@ -34,6 +34,7 @@ BLUEPRINTS: list[tuple[str, str | None]] = [
     ("hscodes", "/hscodes"),
     ("admin", "/admin"),
     ("requirements", "/admin/requirements"),
+    ("learning", "/learning"),
 ]
 
 

@@ -51,6 +51,7 @@ from crm.models import (
 from crm.refdata import matching_reference
 from crm.verification.queries import declared_by_code, unverified_certifications
 from matching.index import FirmIndex
+from matching.learn import LinearScorer
 from matching.rank import match, opportunities_for_firm
 from matching.results import IneligibleFirm, RankedFirm
 
@@ -393,6 +394,24 @@ def reset_index() -> None:
 
 # --- ranking for pages ---------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class ActiveModel:
+    """The learned model an opportunity kind is ranked with (crm.learning)."""
+
+    version: int
+    scorer: Any
+
+
+def active_model(kind: str) -> ActiveModel | None:
+    """The kind's active learned model, None for the hand-set weights. One query."""
+    from crm.learning import queries
+
+    row = queries.active_model(kind)
+    if row is None:
+        return None
+    return ActiveModel(row.version, LinearScorer.from_json(row.coefficients))
+
+
 @dataclass
 class RankFilters:
     """Filters of the ranking page; None means 'any'."""
@@ -424,6 +443,7 @@ class OpportunityRanking:
     others: dict[int, RankedFirm] = field(default_factory=dict)
     # (firm id, scheme code) -> the pending change an officer should check to verify it
     changes: dict[tuple[int, str], int] = field(default_factory=dict)
+    model_version: int | None = None  # the learned model that ranked them (None: hand weights)
 
     def rank_of(self) -> dict[int, int]:
         """Firm id -> rank, for the ranked firms."""
@@ -448,11 +468,13 @@ def rank_opportunity(opp: Opportunity, today: date, top: int = 20,
     the first ineligible ones with what they lack, and the firms in `firm_ids` wherever
     they stand (for a shortlist that goes beyond the suggestions)."""
     filters = filters or RankFilters()
+    model = active_model(opp.kind)
     state = live_index()
     with state.lock:
         index = state.index
         ranking = match(index, opportunity_record(opp), today,
                         top=FILTER_POOL if filters.active else top,
+                        model=model.scorer if model else None,
                         reference=matching_reference())
         ranked = ranking.ranked()
         bad = ranking.ineligible_rows
@@ -471,7 +493,8 @@ def rank_opportunity(opp: Opportunity, today: date, top: int = 20,
         # Items (with their words) only for the rows shown: there may be tens of thousands.
         ineligible = [] if filters.eligible_only else replace(
             ranking, ineligible_rows=bad[:ineligible_limit]).ineligible()
-        result = OpportunityRanking(ranked, ineligible, len(bad), len(index), others)
+        result = OpportunityRanking(ranked, ineligible, len(bad), len(index), others,
+                                    model_version=model.version if model else None)
     result.changes = declared_changes(
         [(r.firm_id, r.unverified_preferred) for r in [*ranked, *others.values()]]
         + [(i.firm_id, [p["code"] for p in i.unverified]) for i in ineligible])

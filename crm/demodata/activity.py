@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from crm.demodata.history import build_history
 from crm.errors import UserError
 from crm.extensions import db
 from crm.firms import services as firm_services
@@ -691,6 +692,7 @@ def build_activity(rng: random.Random, today: date, firms: Sequence[Firm], users
     _shortlists(opps, today, officer, manager, showcase)
     _settle_tasks(rng, today, officer, manager, partners, opps["mission_cn"])
     _outcomes(rng, today, year, officer, partners)
+    history = build_history(today, programme, manager, officer, showcase)
     # Only firms supported within the programme count as "supported" in the before/after view.
     in_programme = [f for f in year.supported if f.province_code == programme.province_code]
     indicators = _indicators(rng, today, in_programme, firms)
@@ -702,4 +704,5 @@ def build_activity(rng: random.Random, today: date, firms: Sequence[Firm], users
 
     return {"partners": count(Partner), "opportunities": count(Opportunity),
             "shortlist entries": count(ShortlistEntry), "interactions": count(Interaction),
-            "tasks": count(Task), "outcomes": count(Outcome), "indicators": indicators}
+            "tasks": count(Task), "outcomes": count(Outcome), "indicators": indicators,
+            **history}

@@ -9,6 +9,7 @@ from crm.models.firm import (
     FirmMarket,
     Trademark,
 )
+from crm.models.learning import LearnedModel
 from crm.models.opportunity import (
     Opportunity,
     Partner,
@@ -47,6 +48,7 @@ __all__ = [
     "HsCode",
     "Interaction",
     "Invitation",
+    "LearnedModel",
     "MarketGroupMember",
     "MarketRequirement",
     "MarketRequirementChange",

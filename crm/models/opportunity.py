@@ -178,6 +178,9 @@ class ShortlistEntry(TimestampMixin, db.Model):
     # Why a firm not suggested was added, or a higher-ranked one passed over.
     justification: Mapped[str | None] = mapped_column(Text)
     firm_response: Mapped[str | None] = mapped_column(String(20))  # interested / declined
+    # Version of the learned model of the opportunity's kind that ranked the firm when it was
+    # added (crm.learning); None = the hand-set weights.
+    model_version: Mapped[int | None] = mapped_column(Integer)
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 

@@ -241,6 +241,8 @@ def _entries_of(opp: Opportunity) -> dict[int, ShortlistEntry]:
 def _new_entry(opp: Opportunity, firm_id: int, status: str, by: User | None,
                snapshot: dict[str, Any] | None, justification: str | None) -> ShortlistEntry:
     entry = ShortlistEntry(
+        # the learned model that ranked the firm (None: the hand-set weights)
+        model_version=snapshot.get("model_version") if snapshot else None,
         opportunity=opp, firm_id=firm_id, status=status,
         suggested=bool(snapshot and snapshot.get("rank")),
         rank_at_shortlist=snapshot.get("rank") if snapshot else None,
@@ -253,9 +255,11 @@ def _new_entry(opp: Opportunity, firm_id: int, status: str, by: User | None,
     return entry
 
 
-def _snapshot(item: RankedFirm) -> dict[str, Any]:
-    """Rank (None outside the suggestions), score and reasons of a firm at this moment."""
-    return {"rank": item.rank, "score": item.score, "reasons": item.reasons}
+def _snapshot(item: RankedFirm, result: ranking.OpportunityRanking) -> dict[str, Any]:
+    """Rank (None outside the suggestions), score and reasons of a firm at this moment, and
+    the learned model that ranked it."""
+    return {"rank": item.rank, "score": item.score, "reasons": item.reasons,
+            "model_version": result.model_version}
 
 
 def save_suggestions(opp: Opportunity, by: User | None, today: date,
@@ -269,7 +273,7 @@ def save_suggestions(opp: Opportunity, by: User | None, today: date,
         fid = int(item.firm_id)
         if fid in existing:
             continue
-        _new_entry(opp, fid, "suggested", by, _snapshot(item), None)
+        _new_entry(opp, fid, "suggested", by, _snapshot(item, result), None)
         added += 1
     db.session.flush()
     return added
@@ -319,11 +323,12 @@ def shortlist_firms(opp: Opportunity, firm_ids: Iterable[int], by: User | None, 
                 entries.append(entry)
             continue
         item = result.item(fid)
-        snap = _snapshot(item) if item is not None and item.relevant else None
+        snap = _snapshot(item, result) if item is not None and item.relevant else None
         entries.append(_new_entry(opp, fid, "shortlisted", by, snap,
                                   justification if (fid in unsuggested or skipped) else None))
     for fid, rank, score in skipped:
-        passed = _new_entry(opp, fid, "passed_over", by, {"rank": rank, "score": score},
+        passed = _new_entry(opp, fid, "passed_over", by, {"rank": rank, "score": score,
+                                                           "model_version": result.model_version},
                             justification)
         passed.suggested = True
     db.session.flush()
