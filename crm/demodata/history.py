@@ -25,7 +25,7 @@ from crm.opportunities.services import (
     create_opportunity,
     shortlist_firms,
 )
-from crm.ranking import ranked_ids
+from crm.ranking import rank_opportunity
 
 HISTORY_SEED = 16_05
 M = 1_000_000
@@ -97,7 +97,8 @@ def build_history(today: date, programme: Programme, manager: User, officer: Use
                 day -= timedelta(days=1)
             opp: Opportunity = create_opportunity(
                 _spec(kind, i + 1, topics[i % len(topics)], day, programme), manager, day)
-            ids = [fid for fid, _r, _s in ranked_ids(opp, day, INVITE + 2)]
+            ids = [int(r.firm_id) for r in
+                   rank_opportunity(opp, day, top=INVITE + 2, ineligible_limit=0).ranked]
             # The enterprise login's firm keeps its own short story (one mission, one invitation).
             if len(ids) < 4 or showcase.id in ids:
                 continue

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from crm import ranking
 from crm.errors import UserError
 from crm.learning import queries, services
 from crm.learning.cli import evaluate_command
@@ -71,6 +72,11 @@ def _noise(fid: int, rng: random.Random) -> str:
     return "participated" if rng.random() < 0.5 else "declined"
 
 
+def _top(opp, n: int) -> list[int]:
+    return [int(r.firm_id) for r in
+            ranking.rank_opportunity(opp, TODAY, top=n, ineligible_limit=0).ranked]
+
+
 def test_time_split_trains_only_on_opportunities_before_the_cut(db):
     ids, online = _firms()
     days = _past(db, ids, _follows_online(online))
@@ -102,11 +108,10 @@ def test_learned_weights_win_when_outcomes_follow_one_factor_and_can_be_switched
     # the ranking now puts the firms that sell online first
     scorer = queries.active_scorer(KIND)
     assert scorer is not None
-    from crm import ranking
 
     opp = create_opportunity({"kind": KIND, "title": "Đoàn mới", "markets": "JP",
                               "hs_prefixes": "0410", "starts_on": "2027-02-01"}, None, TODAY)
-    top = [fid for fid, _r, _s in ranking.ranked_ids(opp, TODAY, 5)]
+    top = _top(opp, 5)
     assert set(top) <= online
 
 
@@ -154,14 +159,13 @@ def test_shortlist_entry_records_the_model_version_it_was_ranked_with(db):
     data = {"kind": KIND, "title": "Đoàn mới", "markets": "JP", "hs_prefixes": "0410",
             "starts_on": "2027-02-01"}
     before = create_opportunity(data, None, TODAY)
-    from crm import ranking
 
-    first = [fid for fid, _r, _s in ranking.ranked_ids(before, TODAY, 1)]
+    first = _top(before, 1)
     [entry] = shortlist_firms(before, first, None, TODAY)
     assert entry.model_version is None  # hand-set weights
     services.switch_on(KIND, None, TODAY)
     after = create_opportunity(data, None, TODAY)
-    first = [fid for fid, _r, _s in ranking.ranked_ids(after, TODAY, 1)]
+    first = _top(after, 1)
     [entry] = shortlist_firms(after, first, None, TODAY)
     assert entry.model_version == 1
     assert entry.rank_at_shortlist == 1
