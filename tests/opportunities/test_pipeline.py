@@ -108,8 +108,8 @@ def test_settled_index_reads_no_firm_rows_when_nothing_changed(app, db, nest_fir
     with app.test_request_context():
         ranking.live_index()  # builds
         now = time.monotonic()
-        monkeypatch.setattr(ranking.time, "monotonic",
-                            lambda: now + ranking.MARK_SLACK.total_seconds() + 1)
+        monkeypatch.setattr(ranking.index.time, "monotonic",
+                            lambda: now + ranking.index.MARK_SLACK.total_seconds() + 1)
         ranking.live_index()  # reads the window once more, now settled
         statements: list[str] = []
         listener = lambda *args: statements.append(args[2])  # noqa: E731
