@@ -170,8 +170,12 @@ def test_every_ranked_firm_has_reasons_in_english_and_vietnamese(index, cases):
 
 def test_explain_adds_contributions_that_sum_to_the_score(index, cases):
     opp = _case(cases, "OPP-UAE-HALAL")["opportunity"]
-    for item in rank(index, opp, today=TODAY, explain=True)["ranked"]:
-        total = sum(r.get("contribution", 0.0) for r in item["reasons"])
+    m = match(index, opp, today=TODAY, explain=True)
+    row_of = {fid: row for row, fid in enumerate(index.ids)}
+    for item in m.ranked():
+        total = sum(r.get("contribution", 0.0) for r in item["reasons"] if r["factor"] != "ties")
+        # the tie-break term (Scores.tie, at most 0.003) is part of the score
+        total += float(m.scores.tie[row_of[item["firm_id"]]])
         assert total == pytest.approx(item["score"], abs=1e-3)
 
 
