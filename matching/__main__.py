@@ -1,4 +1,4 @@
-"""Command line: ``python -m matching rank ...`` and ``python -m matching bench ...``.
+"""Command line: ``python -m matching rank|bench|quality ...``.
 
 Bad input exits 2 with one line on stderr naming the file and line; never a traceback.
 """
@@ -109,6 +109,67 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return run(args.firms, seed=args.seed, naive_sample=args.naive_sample, queries=args.queries)
 
 
+DEFAULT_SET = Path(__file__).resolve().parents[1] / "tests/matching/data/quality/cases.json"
+PARTS = ("all", "tuning", "held-out")
+
+
+def _cmd_quality(args: argparse.Namespace) -> int:
+    from matching.evaluate import evaluate, load_set, summary
+    from matching.index import FirmIndex
+
+    path = Path(args.cases)
+    try:
+        lset = load_set(path)
+    except OSError as err:
+        raise UsageError(f"{path}: cannot read file ({err.strerror or err})") from None
+    except json.JSONDecodeError as err:
+        raise UsageError(f"{path} line {err.lineno}: invalid JSON ({err.msg})") from None
+    except (ValueError, KeyError, TypeError) as err:
+        raise UsageError(f"{path}: {err}") from None
+    firms = [f for name in lset.firm_files for f in load_firms(str(name))]
+    ids = [f.id for f in firms]
+    if len(set(ids)) != len(ids):
+        dup = sorted({i for i in ids if ids.count(i) > 1})[0]
+        raise UsageError(f"{path}: firm id {dup!r} appears in more than one firm file")
+    index = FirmIndex.build(firms)
+    parts = {"all": lset.cases, "tuning": lset.tuning(), "held-out": lset.held_out()}
+    reports = {}
+    for name, cases in parts.items():
+        try:
+            reports[name] = evaluate(index, cases, lset.today, k=10)
+        except InputError as err:
+            raise UsageError(f"{path}: {err}") from None
+    shown, rep = parts[args.part], reports[args.part]
+    s = summary(rep, shown)
+    out = sys.stdout.write
+    out(
+        f"labelled set: {path} ({len(lset.cases)} cases, {len(firms)} firms, "
+        f"today {lset.today.isoformat()})\n"
+    )
+    out(
+        f"mean nDCG@10: {reports['all']['ndcg']:.3f}  (tuning {len(parts['tuning'])} cases: "
+        f"{reports['tuning']['ndcg']:.3f}; held-out {len(parts['held-out'])} cases, every 4th: "
+        f"{reports['held-out']['ndcg']:.3f})\n"
+    )
+    out(f"part shown: {args.part} ({s['n']} cases)\n")
+    kinds = s["kinds"]
+    counts = {k: sum(c["opportunity"]["kind"] == k for c in shown) for k in kinds}
+    out("per kind: " + "  ".join(f"{k} {v:.3f} ({counts[k]})" for k, v in kinds.items()) + "\n")
+    out(f"mean recall@10: {rep['recall']:.3f}\n")
+    out(f"hard-requirement violations: {rep['violations']}\n")
+    bad = [(r["opportunity"], f) for r in rep["cases"] for f in r["violations"]]
+    for opp, firm in bad:
+        out(f"  violation: {opp} ranks {firm}\n")
+    worst = sorted(
+        zip(shown, rep["cases"], strict=True),
+        key=lambda cr: (cr[1]["ndcg"], str(cr[1]["opportunity"])),
+    )
+    out("worst 5:\n")
+    for case, row in worst[:5]:
+        out(f"  {row['ndcg']:.3f}  {row['opportunity']}  ({case['opportunity']['kind']})\n")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code."""
     parser = _Parser(prog="python -m matching", description=__doc__)
@@ -129,9 +190,12 @@ def main(argv: list[str] | None = None) -> int:
         default=5_000,
         help="firms the per-firm Python loop scores per query (time scaled to N)",
     )
+    q = sub.add_parser("quality", help="nDCG@10 of the ranking on a labelled set")
+    q.add_argument("--cases", default=str(DEFAULT_SET), metavar="PATH")
+    q.add_argument("--part", choices=PARTS, default="all", help="cases shown per kind / worst")
     try:
         args = parser.parse_args(argv)
-        handler = _cmd_rank if args.command == "rank" else _cmd_bench
+        handler = {"rank": _cmd_rank, "bench": _cmd_bench, "quality": _cmd_quality}[args.command]
         return handler(args)
     except UsageError as err:
         print(f"error: {err}", file=sys.stderr)

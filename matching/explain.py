@@ -261,10 +261,29 @@ def reasons(firm: Firm, a: Assessment, ctx: Context, explain: bool = False,
     if penalty > 0:
         out.append(Reason("diversity", 0.0, [Part("diversity.penalty", {"points": penalty})],
                           contribution=-penalty))
+    ties = tie_parts(a, ctx)
+    if ties:
+        out.append(Reason("ties", 0.0, ties, contribution=a.tie))
     reminder = reminders(firm, a, ctx)
     if reminder:
         out.append(Reason("reminder", 0.0, reminder))
     return out
+
+
+def tie_parts(a: Assessment, ctx: Context) -> list[Part]:
+    """What sets the firm apart from firms of nearly the same score (weights.TIE_WEIGHTS)."""
+    parts: list[Part] = []
+    total = len(ctx.opp.hs_prefixes)
+    coverage = a.ties.get("coverage", 0.0)
+    if total > 1 and coverage > 0:
+        parts.append(Part("tie.coverage", {"n": round(coverage * total), "total": total}))
+    certificates = a.ties.get("certificates", 0.0)
+    if certificates > 0:
+        parts.append(Part("tie.certificates", {"pct": round(certificates * 100)}))
+    if ctx.opp.exposure_decay and "support" in a.ties:
+        n = round(1.0 / max(a.ties["support"], 1e-9) - 1.0)
+        parts.append(Part("tie.support", {"n": n}) if n else Part("tie.support_none"))
+    return parts
 
 
 def reminders(firm: Firm, a: Assessment, ctx: Context) -> list[Part]:

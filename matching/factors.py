@@ -17,7 +17,13 @@ import numpy as np
 from matching import reference as ref
 from matching.records import SIZES, Cert, Firm, Opportunity, Product
 from matching.text import fold, fold_many
-from matching.weights import MIN_PRODUCT_FIT, SUPPORT_KINDS, weights_for
+from matching.weights import (
+    MIN_PRODUCT_FIT,
+    SUPPORT_KINDS,
+    TIE_HEADROOM_DAYS,
+    TIE_WEIGHTS,
+    weights_for,
+)
 
 TEXT_FLOOR = 0.1  # cosine below which text similarity is noise (shared syllables)
 TEXT_SATURATION = 0.45  # cosine at which text similarity counts as a full product match
@@ -197,6 +203,28 @@ def decay_factor(weight_sum: object, params: dict[str, float] | None) -> object:
     if not params:
         return np.ones_like(np.asarray(weight_sum, dtype=np.float64))
     return 1.0 - np.minimum(params["cap"], params["per_event"] * np.asarray(weight_sum))
+
+
+def combine_ties(coverage: object, certificates: object, support_count: object) -> dict:
+    """Tie-break parts, each in [0, 1] (see weights.TIE_WEIGHTS); floats or numpy arrays."""
+    return {
+        "coverage": np.asarray(coverage, dtype=np.float64),
+        "certificates": np.asarray(certificates, dtype=np.float64),
+        "support": 1.0 / (1.0 + np.asarray(support_count, dtype=np.float64)),
+    }
+
+
+def tie_total(ties: dict) -> object:
+    """Weighted sum of the tie-break parts: the small term added to the score."""
+    total = 0.0
+    for name, w in TIE_WEIGHTS.items():
+        total = total + w * ties[name]
+    return total
+
+
+def scored(base: object, decay: object, tie: object) -> object:
+    """The reported score: base x decay plus the tie-break term, at most 1, 4 decimals."""
+    return np.round(np.minimum(np.asarray(base) * decay + tie, 1.0), 4)
 
 
 def hs_fit(code: str, prefixes: list[str]) -> float:
@@ -388,6 +416,8 @@ class Assessment:
     fitting: list[Product]
     capacity: float | None
     size: str
+    ties: dict[str, float] = field(default_factory=dict)  # tie-break parts, each in [0, 1]
+    tie: float = 0.0  # their weighted sum, added to the score
 
 
 def fitting_products(firm: Firm, ctx: Context) -> list[Product]:
@@ -475,6 +505,27 @@ def assess(
             prefs.append(row.requirement)
     n_held = sum(held(firm, c, ctx.day) for c in prefs)
     readiness = float(combine_readiness(exp, lang, n_held, len(prefs)))
+    later = date.fromordinal(ctx.day.toordinal() + TIE_HEADROOM_DAYS)
+    lasting = sum(
+        any(c.code == code and cert_valid(c, ctx.day) and cert_valid(c, later)
+            for c in firm.certifications)
+        for code in prefs
+    )
+    covered = sum(
+        any(hs_fit(p.hs_code, [q]) >= FIT_PRODUCT for p in firm.products)
+        for q in opp.hs_prefixes
+    )
+    ties = {
+        k: float(v)
+        for k, v in combine_ties(
+            covered / len(opp.hs_prefixes) if opp.hs_prefixes else 0.0,
+            lasting / len(prefs) if prefs else 0.0,
+            # past support counts only where the opportunity spreads support (exposure decay on)
+            sum(s.kind in ctx.support_kinds for s in firm.support_history)
+            if opp.exposure_decay
+            else 0,
+        ).items()
+    }
     size = size_class(firm.size, firm.employees)
     cap = firm_capacity(firm, fitting)
     capacity = float(
@@ -537,12 +588,15 @@ def assess(
     if opp.min_annual_capacity_tonnes and cap is not None and cap < opp.min_annual_capacity_tonnes:
         missing.append("MIN_CAPACITY")
     relevant = product >= MIN_PRODUCT_FIT if ctx.gate else True
-    return Assessment(values, base, decay, missing, relevant, hs, cos, fitting, cap, size)
+    tie = float(tie_total(ties))
+    return Assessment(
+        values, base, decay, missing, relevant, hs, cos, fitting, cap, size, ties, tie
+    )
 
 
 def final_score(a: Assessment) -> float:
     """Score reported for a firm before diversity re-ranking, rounded to 4 decimals."""
-    return round(float(a.base * a.decay), 4)
+    return float(scored(a.base, a.decay, a.tie))
 
 
 EXPIRED, EXPIRES_BEFORE, NOT_YET, NONE, UNVERIFIED = 0, 1, 2, 3, 4

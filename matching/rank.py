@@ -25,7 +25,7 @@ from matching.factors import UNVERIFIED as _UNVERIFIED
 from matching.index import Derived, FirmIndex
 from matching.records import SIZES, Firm, Opportunity, parse_opportunity
 from matching.results import IneligibleFirm, RankedFirm
-from matching.weights import DIVERSITY_PARAMS, MIN_PRODUCT_FIT
+from matching.weights import DIVERSITY_PARAMS, MIN_PRODUCT_FIT, TIE_HEADROOM_DAYS
 from matching.wording import Part, Words
 
 
@@ -44,6 +44,8 @@ class Scores:
     cos: np.ndarray
     main_group: np.ndarray  # HS chapter of the firm's first fitting product, -1 unknown
     capacity: np.ndarray | None = None  # capacity (t) of the products in scope, NaN unknown
+    ties: dict[str, np.ndarray] | None = None  # tie-break parts per row, each in [0, 1]
+    tie: np.ndarray | None = None  # their weighted sum (weights.TIE_WEIGHTS), inside `score`
     hs: np.ndarray | None = None  # best HS fit of the firm's products (0 without HS prefixes)
 
 
@@ -212,22 +214,24 @@ def compute(index: FirmIndex, ctx: fx.Context) -> Scores:
         return np.asarray(fx.combine_market(target, current, group(), exports), dtype=np.float64)
 
     # readiness
+    counted: dict[str, np.ndarray] = {}  # preferred code -> rows for which it counts
+    for c in opp.preferred_certifications:
+        counted[c] = np.ones(n, dtype=bool)
+    for row in ctx.preferences:
+        needs = _any(n, _fitting_rows(dv, fit_code, row.hs_prefix, prefix_cache))
+        prev = counted.get(row.requirement)
+        counted[row.requirement] = needs if prev is None else prev | needs
+    needed = np.zeros(n)
+    for needs in counted.values():
+        needed += needs
+
     def readiness() -> np.ndarray:
         lt = index.lang_tab
         lang_ids = [index.langs.get(x) for x in ctx.languages]
         speaks = _any(n, lt["row"][_isin(lt["lang"], lang_ids, len(index.langs.names))])
         lang = np.where(speaks, 1.0, np.where(dv.english, 0.6, 0.0))
-        needed = np.zeros(n)
         n_held = np.zeros(n)
-        counted: dict[str, np.ndarray] = {}
-        for c in opp.preferred_certifications:
-            counted[c] = np.ones(n, dtype=bool)
-        for row in ctx.preferences:
-            needs = _any(n, _fitting_rows(dv, fit_code, row.hs_prefix, prefix_cache))
-            prev = counted.get(row.requirement)
-            counted[row.requirement] = needs if prev is None else prev | needs
         for c, needs in counted.items():
-            needed += needs
             n_held += needs & _held(index, c, day, n, held_cache)
         return fx.combine_readiness(dv.exp, lang, n_held, needed)
 
@@ -310,6 +314,9 @@ def compute(index: FirmIndex, ctx: fx.Context) -> Scores:
     else:
         decay = np.ones(n)
 
+    ties = _ties(index, ctx, dv, counted, needed, n)
+    tie = fx.tie_total(ties)
+
     # hard requirements
     missing: list[tuple[str, np.ndarray]] = []
     sources: dict[str, np.ndarray] = {}
@@ -336,7 +343,7 @@ def compute(index: FirmIndex, ctx: fx.Context) -> Scores:
             ("MIN_CAPACITY", ~np.isnan(cap) & (np.nan_to_num(cap) < opp.min_annual_capacity_tonnes))
         )
     relevant = product >= MIN_PRODUCT_FIT if ctx.gate else np.ones(n, dtype=bool)
-    score = np.round(base * decay, 4)
+    score = fx.scored(base, decay, tie)
     first_fit = np.full(n, -1, dtype=np.int32)
     coded_scope = in_scope & dv.coded
     scope_rows = prow[coded_scope]
@@ -344,8 +351,41 @@ def compute(index: FirmIndex, ctx: fx.Context) -> Scores:
         # the first product in scope (rows are sorted, so reverse assignment keeps the first)
         first_fit[scope_rows[::-1]] = prods["hs2"][coded_scope][::-1]
     return Scores(
-        values, base, decay, score, alive, relevant, missing, sources, cos, first_fit, cap, hs
+        values, base, decay, score, alive, relevant, missing, sources, cos, first_fit, cap,
+        ties, tie, hs
     )
+
+
+def _ties(
+    index: FirmIndex,
+    ctx: fx.Context,
+    dv: Derived,
+    counted: dict[str, np.ndarray],
+    needed: np.ndarray,
+    n: int,
+) -> dict[str, np.ndarray]:
+    """Tie-break parts of every row (the rules of factors.assess, vectorised)."""
+    opp = ctx.opp
+    covered = np.zeros(n)
+    for q in opp.hs_prefixes:
+        fits = _hs_fit_codes(dv, [q]) >= fx.FIT_PRODUCT
+        covered += _any(n, dv.prow[fits[dv.code_of]])
+    coverage = covered / len(opp.hs_prefixes) if opp.hs_prefixes else np.zeros(n)
+    day = ctx.day.toordinal()
+    later = day + TIE_HEADROOM_DAYS
+    c = index.cert_tab
+    lasting = np.zeros(n)
+    for code, needs in counted.items():
+        ok = (c["code"] == index.certs.get(code)) & (c["start"] <= day) & (c["end"] >= later)
+        lasting += needs & _any(n, c["row"][ok])
+    certificates = np.divide(lasting, np.maximum(needed, 1.0))
+    su = index.support
+    kind_ids = [index.kinds.get(k) for k in ctx.support_kinds]
+    same = _isin(su["kind"], kind_ids, len(index.kinds.names))
+    count = np.bincount(su["row"][same], minlength=n).astype(np.float64)
+    if not opp.exposure_decay:
+        count[:] = 0.0  # past support counts only where the opportunity spreads support
+    return fx.combine_ties(coverage, certificates, count)
 
 
 @dataclass
@@ -429,6 +469,8 @@ def facts(s: Scores, ctx: fx.Context, firm: Firm, row: int) -> fx.Assessment:
         fitting=fx.fitting_products(firm, ctx),
         capacity=None if np.isnan(cap) else cap,
         size=fx.size_class(firm.size, firm.employees),
+        ties={k: float(v[row]) for k, v in s.ties.items()} if s.ties else {},
+        tie=float(s.tie[row]) if s.tie is not None else 0.0,
     )
 
 
@@ -499,7 +541,7 @@ def match(
 
         x = np.column_stack([s.values[f] for f in FACTORS])
         s.base = model.predict_proba(x)[:, 1]
-        s.score = np.round(s.base * s.decay, 4)
+        s.score = fx.scored(s.base, s.decay, s.tie)
     lacks = np.zeros(index.n_rows, dtype=bool)
     for _, rows in s.missing:
         lacks |= rows

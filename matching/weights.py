@@ -80,3 +80,15 @@ def weights_for(kind: str, overrides: dict[str, float] | None = None) -> dict[st
         weights = dict(DEFAULT_WEIGHTS[kind])
         total = sum(weights.values())
     return {k: round(v / total, 6) for k, v in weights.items() if v > 0}
+
+# Tie-breaks: a small additive term so that firms equal on every factor are told apart by what
+# still matters to an officer. Each part is in [0, 1]; the weighted sum (at most 0.003, far below
+# any factor step, e.g. 0.2 x 0.2 = 0.04 for a market step) is added to the score, so truly
+# equal firms still tie and fall back to firm_id (matching-io.md).
+# - coverage:     share of the opportunity's HS prefixes that the firm's products fit
+# - certificates: share of the preferred certificates held on the start date that stay valid a
+#                 year after it (no renewal due right after the event)
+# - support:      1 / (1 + past supports of the same kind, any date): the less supported first;
+#                 1 for all when the opportunity switches exposure decay off
+TIE_WEIGHTS: dict[str, float] = {"coverage": 0.0012, "certificates": 0.001, "support": 0.0008}
+TIE_HEADROOM_DAYS = 365

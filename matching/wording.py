@@ -104,8 +104,11 @@ MESSAGES: dict[str, str] = {
     "hint": N_("đủ điều kiện khi %(conditions)s"),
     # what sets firms apart when their scores are close
     "tie.coverage": N_("có sản phẩm cho %(n)s/%(total)s nhóm hàng của cơ hội"),
-    "tie.certified": N_("đã xác minh %(n)s/%(total)s chứng nhận ưu tiên"),
-    "tie.fresh": N_("chưa được hỗ trợ loại này gần đây"),
+    "tie.certificates": N_(
+        "%(pct)s%% chứng nhận ưu tiên còn hiệu lực ít nhất một năm sau ngày bắt đầu"
+    ),
+    "tie.support_none": N_("chưa được hỗ trợ loại này"),
+    "tie.support": N_("đã được hỗ trợ loại này %(n)s lần"),
 }
 
 AND = N_("và")

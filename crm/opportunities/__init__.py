@@ -34,7 +34,7 @@ FACTOR_LABELS = {
     "product": _l("Sản phẩm"), "market": _l("Thị trường"), "readiness": _l("Năng lực xuất khẩu"),
     "capacity": _l("Quy mô, sản lượng"), "ecommerce": _l("Thương mại điện tử"),
     "partner": _l("Phù hợp đối tác"), "reminder": _l("Lưu ý"), "fairness": _l("Cân bằng"),
-    "exposure": _l("Đã được hỗ trợ"), "diversity": _l("Đa dạng"),
+    "exposure": _l("Đã được hỗ trợ"), "diversity": _l("Đa dạng"), "ties": _l("Khi gần bằng điểm"),
 }
 
 

@@ -174,6 +174,7 @@ def test_every_ranked_firm_has_reasons_in_english_and_vietnamese(index, cases):
 def test_explain_adds_contributions_that_sum_to_the_score(index, cases):
     opp = _case(cases, "OPP-UAE-HALAL")["opportunity"]
     for item in rank(index, opp, today=TODAY, explain=True)["ranked"]:
+        # the tie-break term (at most 0.003) is a reason of its own, "ties"
         total = sum(r.get("contribution", 0.0) for r in item["reasons"])
         assert total == pytest.approx(item["score"], abs=1e-3)
 
