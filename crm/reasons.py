@@ -24,13 +24,25 @@ def words() -> Words:
     """A renderer for the current request's locale."""
     translations = get_translations()
     return Words(lang=str(get_locale() or "vi"), gettext=translations.gettext,
-                 country_name=country_name, cert_name=_scheme_short, hs_title=hs_title)
+                 country_name=country_name, cert_name=_scheme_short, hs_title=_heading)
 
 
 def _scheme_short(code: str) -> str:
     """A scheme's short name where officers have one ("Halal"), else the table's name."""
     short = ref.short_cert_name(code, "vi" if str(get_locale()) == "vi" else "en")
     return short or scheme_name(code)
+
+
+def _heading(code: str) -> str:
+    """An HS heading's title short enough for a sentence: the Vietnamese titles are written
+    that way; the nomenclature's English ones are cut to the words officers know them by."""
+    if str(get_locale()) == "vi":
+        return hs_title(code)
+    short = ref.short_hs_title(code)
+    if short:
+        return short
+    title = hs_title(code)
+    return title.split(";")[0] if len(title) > 60 else title
 
 
 def _parts(reason: Any) -> list[Part] | None:

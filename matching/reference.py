@@ -326,6 +326,14 @@ def language_name(code: str, lang: str = "en") -> str:
     return names[1 if lang == "vi" else 0] if names else code
 
 
+def short_hs_title(code: str) -> str | None:
+    """The short English title officers know an HS code by ("coffee", "pepper"), or None."""
+    for n in (len(code), 4, 2):
+        if code[:n] in _SHORT_HS_EN:
+            return _SHORT_HS_EN[code[:n]]
+    return None
+
+
 def hs_title(code: str, lang: str = "en") -> str:
     """Short title for an HS code or its nearest known ancestor (packaged reference)."""
     return default().hs_title(code, lang)
