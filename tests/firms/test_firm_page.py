@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 import flask_babel
 
-from crm.models import EcommerceStore, Trademark
+from crm.display import forget_reference_cache
+from crm.models import EcommerceStore, HsCode, Trademark
 from tests import factories
 
 
@@ -74,15 +75,28 @@ def test_firm_page_shows_every_section(client, db, officer):
         assert text in page, text
 
 
-def test_hs_line_without_vietnamese_text_shows_its_headings_vietnamese(client, db, officer):
-    firm = full_firm(db)  # 041090 has only an English description in the HS table
+def test_hs_line_shows_its_vietnamese_title_and_english_in_english(client, db, officer):
+    firm = full_firm(db)  # 041090: bird's nest, where the official title speaks of insects
     page = client.get(f"/firms/{firm.id}").get_data(as_text=True)
-    assert "Côn trùng và các sản phẩm ăn được gốc động vật" in page
+    assert "Tổ yến (yến sào) và sản phẩm ăn được gốc động vật khác" in page
     assert "edible products of animal origin" not in page
     client.post("/lang/en", data={"next": f"/firms/{firm.id}"})
     flask_babel.refresh()  # the test's app context outlives a request: drop the cached locale
     page = client.get(f"/firms/{firm.id}").get_data(as_text=True)
     assert "edible products of animal origin" in page
+
+
+def test_hs_line_without_vietnamese_text_shows_its_headings_vietnamese(client, db, officer):
+    firm = full_firm(db)
+    db.session.get(HsCode, "041090").description_vi = None  # as most 6-digit lines have
+    db.session.flush()
+    forget_reference_cache()
+    try:
+        page = client.get(f"/firms/{firm.id}").get_data(as_text=True)
+    finally:
+        forget_reference_cache()  # later tests read the table as it is rolled back to
+    assert "Tổ yến và sản phẩm ăn được gốc động vật khác (kể cả côn trùng)" in page
+    assert "edible products of animal origin" not in page
 
 
 def test_expired_and_expiring_certificates_are_flagged(client, db, officer):
