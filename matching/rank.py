@@ -356,6 +356,35 @@ def compute(index: FirmIndex, ctx: fx.Context) -> Scores:
     )
 
 
+def _coverage(dv: Derived, prefixes: list[str], n: int) -> np.ndarray:
+    """Share of `prefixes` each firm has a fitting product for.
+
+    One bit per prefix on each distinct HS code, gathered onto the products once and OR-ed
+    per firm: one pass over the products instead of one per prefix.
+    """
+    k = len(prefixes)
+    if not k:
+        return np.zeros(n)
+    if k > 64:  # more prefixes than bits: one pass per prefix
+        covered = np.zeros(n)
+        for q in prefixes:
+            fits = _hs_fit_codes(dv, [q]) >= fx.FIT_PRODUCT
+            covered += _any(n, dv.prow[fits[dv.code_of]])
+        return covered / k
+    mask = np.zeros(len(dv.code_len), dtype=np.uint64)
+    for i, q in enumerate(prefixes):
+        mask[_hs_fit_codes(dv, [q]) >= fx.FIT_PRODUCT] |= np.uint64(1 << i)
+    if not mask.any():
+        return np.zeros(n)
+    per_product = mask[dv.code_of]
+    per_firm = np.zeros(n, dtype=np.uint64)
+    lo, hi = dv.p_start[:-1], dv.p_start[1:]
+    nonempty = lo < hi
+    if len(per_product) and nonempty.any():
+        per_firm[nonempty] = np.bitwise_or.reduceat(per_product, lo[nonempty])
+    return np.bitwise_count(per_firm).astype(np.float64) / k
+
+
 def _ties(
     index: FirmIndex,
     ctx: fx.Context,
@@ -366,11 +395,7 @@ def _ties(
 ) -> dict[str, np.ndarray]:
     """Tie-break parts of every row (the rules of factors.assess, vectorised)."""
     opp = ctx.opp
-    covered = np.zeros(n)
-    for q in opp.hs_prefixes:
-        fits = _hs_fit_codes(dv, [q]) >= fx.FIT_PRODUCT
-        covered += _any(n, dv.prow[fits[dv.code_of]])
-    coverage = covered / len(opp.hs_prefixes) if opp.hs_prefixes else np.zeros(n)
+    coverage = _coverage(dv, opp.hs_prefixes, n)
     day = ctx.day.toordinal()
     later = day + TIE_HEADROOM_DAYS
     c = index.cert_tab
