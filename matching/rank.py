@@ -708,10 +708,10 @@ def _ineligible_items(
                     pending.append({"code": code, "declared_on": words[k - 1][1] or None})
         hint = ex.hint_parts(miss, [p["code"] for p in pending], ctx)
         groups.append(ex.Gaps(miss, parts, hint, pending, len(miss) == 1))
-    ids = index.ids
+    ids, names = index.ids, index.names
     return [
         IneligibleFirm(ids[row], row, score, bool(rel and groups[g].near_miss_if_relevant),
-                       groups[g])
+                       groups[g], names[row])
         for row, g, score, rel in zip(
             rows.tolist(), sig_of.tolist(), s.score[rows].tolist(), s.relevant[rows].tolist(),
             strict=True,

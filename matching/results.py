@@ -49,6 +49,7 @@ class IneligibleFirm:
     score_if_eligible: float
     near_miss: bool
     gaps: Gaps
+    name: str = ""
 
     @property
     def missing(self) -> list[str]:

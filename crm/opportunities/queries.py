@@ -78,13 +78,6 @@ def entry_firm_ids(opp: Opportunity) -> dict[int, str]:
                                    .where(ShortlistEntry.opportunity_id == opp.id)).all())
 
 
-def firms_by_id(ids: list[int]) -> dict[int, Firm]:
-    """Firms with their products, by id (for rendering ranked ids)."""
-    if not ids:
-        return {}
-    return {f.id: f for f in db.session.scalars(select(Firm).where(Firm.id.in_(ids)))}
-
-
 def open_opportunities(today: date) -> list[Opportunity]:
     """Opportunities still taking firms: open, and the deadline (if any) not passed."""
     return list(db.session.scalars(

@@ -187,10 +187,9 @@ def show(opp_id: int) -> ResponseReturnValue:
     filter_form, filters = _rank_filters()
     top = min(max(request.args.get("top", 30, type=int), 1), 200)
     result = ranking.rank_opportunity(opp, _today(), top=top, filters=filters)
-    ids = [int(x.firm_id) for x in [*result.ranked, *result.ineligible]]
     return render_template(
         "opportunities/show.html", opp=opp, result=result, filter_form=filter_form,
-        firms=queries.firms_by_id(ids), on_list=queries.entry_firm_ids(opp),
+        on_list=queries.entry_firm_ids(opp),
         counts=queries.entry_counts([opp.id])[opp.id], shortlist_form=ShortlistForm(),
         add_form=AddFirmForm(), suggest_form=SimpleForm(), top=top,
         args={k: v for k, v in request.args.items() if v})
@@ -215,8 +214,7 @@ def compare(opp_id: int) -> ResponseReturnValue:
     if any(item is None for item in items):
         flash(_("Doanh nghiệp đã lưu trữ hoặc không có trong danh bạ."), "warning")
         return redirect(url_for("opportunities.show", opp_id=opp.id))
-    return render_template("opportunities/compare.html", opp=opp, items=items,
-                           firms=queries.firms_by_id(ids), result=result,
+    return render_template("opportunities/compare.html", opp=opp, items=items, result=result,
                            counts=queries.entry_counts([opp.id])[opp.id])
 
 

@@ -72,6 +72,12 @@ class OpportunityRanking:
     # (firm id, scheme code) -> the pending change an officer should check to verify it
     changes: dict[tuple[int, str], int] = field(default_factory=dict)
     model_version: int | None = None  # the learned model that ranked them (None: hand weights)
+    # firm id -> (province code, size class) of the firms above, as the index holds them
+    places: dict[str, tuple[int | None, str | None]] = field(default_factory=dict)
+
+    def place(self, firm_id: str) -> tuple[int | None, str | None]:
+        """Province code and size class of a firm shown, without asking the database."""
+        return self.places.get(firm_id, (None, None))
 
     def rank_of(self) -> dict[int, int]:
         """Firm id -> rank, for the ranked firms."""
@@ -123,6 +129,8 @@ def rank_opportunity(opp: Opportunity, today: date, top: int = 20,
             ranking, ineligible_rows=bad[:ineligible_limit]).ineligible()
         result = OpportunityRanking(ranked, ineligible, len(bad), len(index), others,
                                     model_version=model.version if model else None)
+        result.places = {i.firm_id: state.attrs.get(i.firm_id, (None, None))
+                         for i in [*ranked, *ineligible, *others.values()]}
     result.changes = declared_changes(
         [(r.firm_id, r.unverified_preferred) for r in [*ranked, *others.values()]]
         + [(i.firm_id, [p["code"] for p in i.unverified]) for i in ineligible])
