@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import aliased
 
+from crm import clock
 from crm.extensions import db
 from crm.models import Firm, Interaction, Opportunity, Outcome, Programme
 
@@ -178,7 +179,7 @@ def scope_for(
 
     Records dated after `as_of` (default today) are planned, not done, so never counted.
     """
-    as_of = as_of or date.today()
+    as_of = as_of or clock.today()
     if year is not None:
         start, end = date(year, 1, 1), date(year, 12, 31)
     elif programme is not None:

@@ -431,20 +431,21 @@ class Ranking:
     def ranked(self) -> list[RankedFirm]:
         """The ranked firms, typed; reasons read from the values computed for all firms."""
         if self._ranked is None:
-            out = []
-            for k, (row, score, pen) in enumerate(
-                zip(self.ranked_rows, self.ranked_scores, self.penalties, strict=True)
-            ):
-                firm = self.index.firm(row)
-                a = facts(self.scores, self.ctx, firm, row)
-                out.append(RankedFirm(
-                    firm_id=firm.id, row=row, rank=k + 1, score=score, name=firm.name,
-                    values=dict(a.values), penalty=pen, decay=a.decay,
-                    reasons=ex.reasons(firm, a, self.ctx, self.explain, pen, self.index.text, row),
-                    unverified_preferred=fx.unverified_preferences(firm, a, self.ctx),
-                ))
-            self._ranked = out
+            self._ranked = [self.item_at(k) for k in range(len(self.ranked_rows))]
         return self._ranked
+
+    def item_at(self, k: int) -> RankedFirm:
+        """The k-th ranked firm (0-based), built alone: a filtered page builds only the
+        items it keeps out of a longer pool."""
+        row, score, pen = self.ranked_rows[k], self.ranked_scores[k], self.penalties[k]
+        firm = self.index.firm(row)
+        a = facts(self.scores, self.ctx, firm, row)
+        return RankedFirm(
+            firm_id=firm.id, row=row, rank=k + 1, score=score, name=firm.name,
+            values=dict(a.values), penalty=pen, decay=a.decay,
+            reasons=ex.reasons(firm, a, self.ctx, self.explain, pen, self.index.text, row),
+            unverified_preferred=fx.unverified_preferences(firm, a, self.ctx),
+        )
 
     def explain_row(self, row: int) -> RankedFirm:
         """Score and reasons of any row, ranked or not (rank None), from the same arrays."""

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from stdnum.vn import mst
 
+from crm import clock
 from crm.demodata.activity import build_activity
 from crm.demodata.builder import FirmMaker, Spec
 from crm.demodata.vocab import PROVINCES
@@ -82,7 +83,7 @@ def build_demo(n_firms: int = DEFAULT_FIRMS, seed: int = 2026,
     Needs the schema and reference data. Returns counts of what was added; `planted`, when
     given, receives the duplicate and branch pairs planted on purpose.
     """
-    today = today or date.today()
+    today = today or clock.today()
     rng = random.Random(seed)
     hs_codes, validity = reference_lookups()
     maker = FirmMaker(today, hs_codes, validity)

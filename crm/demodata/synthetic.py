@@ -14,6 +14,7 @@ from typing import Any
 from flask_migrate import upgrade
 from sqlalchemy import func, insert, inspect, select
 
+from crm import clock
 from crm.demodata.builder import FirmMaker, Spec
 from crm.demodata.demoset import reference_lookups
 from crm.extensions import db
@@ -76,7 +77,7 @@ def generate_firms(n: int, seed: int = 0, today: date | None = None,
     start = int(last[2:9]) + 1 if last else 1
     codes = synthetic_tax_codes(n - have, prefix=GENERATED_PREFIX, start=start)
     hs_codes, validity = reference_lookups()
-    maker = FirmMaker(today or date.today(), hs_codes, validity, detail=False)
+    maker = FirmMaker(today or clock.today(), hs_codes, validity, detail=False)
     rng = random.Random()
     added = 0
     while have + added < n:

@@ -31,7 +31,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from crm import display
+from crm import clock, display
 from crm.errors import UserError
 from crm.extensions import db
 from crm.firms.services import (
@@ -93,8 +93,8 @@ def between(key: str) -> NumberRange:
 
 def _founded_year_range(form: FlaskForm, field: IntegerField) -> None:
     # The upper bound moves every New Year, so it cannot be a fixed NumberRange.
-    NumberRange(FIRST_FOUNDED_YEAR, date.today().year, message=_l(
-        "Năm thành lập từ %(lo)d đến %(hi)d.", lo=FIRST_FOUNDED_YEAR, hi=date.today().year,
+    NumberRange(FIRST_FOUNDED_YEAR, clock.today().year, message=_l(
+        "Năm thành lập từ %(lo)d đến %(hi)d.", lo=FIRST_FOUNDED_YEAR, hi=clock.today().year,
     ))(form, field)
 
 

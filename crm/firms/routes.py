@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pycountry
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
 
-from crm import audit, display
+from crm import audit, clock, display
 from crm.auth.policy import (
     ALL_ROLES,
     WRITE_ROLES,
@@ -55,7 +54,7 @@ EDIT_ROLES = WRITE_ROLES | {"enterprise"}
 
 def _today() -> date:
     """Today where the users are (certificate expiry is a calendar date in Vietnam)."""
-    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+    return clock.today()
 
 
 def language_name(code: str) -> str:

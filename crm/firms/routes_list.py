@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
-from crm import paging
+from crm import clock, paging
 from crm.auth.policy import READ_ROLES, roles_required
 from crm.firms import bp, queries
 from crm.firms.forms_search import FirmSearchForm
@@ -19,7 +17,7 @@ def index() -> ResponseReturnValue:
     """Search and filter the firm registry, one page at a time."""
     form = FirmSearchForm.from_args(request.args)
     page_no = paging.page_number()  # past the end -> last page (queries.firm_page)
-    today = date.today()
+    today = clock.today()
     result = queries.firm_page(form.filters(), page_no, current_app.config["FIRMS_PER_PAGE"],
                                today)
     return render_template("firms/list.html", form=form, result=result, page=result.page,

@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, select
 
+from crm import clock
 from crm.display import commune_province, province_name
 from crm.errors import UserError
 from crm.extensions import db
@@ -294,7 +295,7 @@ def _clean_firm(firm: Firm | None, data: Mapping[str, Any]) -> dict[str, Any]:
     if "website" in data:
         out["website"] = _url(data, "website", Firm)
     if "founded_year" in data:
-        out["founded_year"] = _int(data, "founded_year", FIRST_FOUNDED_YEAR, date.today().year)
+        out["founded_year"] = _int(data, "founded_year", FIRST_FOUNDED_YEAR, clock.today().year)
     for key in ("employees", "export_experience_years"):
         if key in data:
             out[key] = _int(data, key, *LIMITS[key])

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Select, case, select
 from sqlalchemy.orm import selectinload
 
+from crm import clock
 from crm.extensions import db
 from crm.models import (
     Country,
@@ -67,7 +68,7 @@ def firm_timeline(firm_id: int, limit: int = TIMELINE_LIMIT) -> list[TimelineIte
 
 def my_tasks(user: User, *, include_done: bool = False, today: date | None = None) -> list[Task]:
     """The user's tasks: open ones with overdue first, then by due date; done ones last."""
-    today = today or date.today()
+    today = today or clock.today()
     stmt = select(Task).where(Task.assignee_id == user.id)
     if not include_done:
         stmt = stmt.where(Task.done_at.is_(None))
@@ -139,4 +140,4 @@ def recent_interactions() -> Select:
 
 def today() -> date:
     """Today's date (one place, so pages and queries agree on what is overdue)."""
-    return date.today()
+    return clock.today()

@@ -12,6 +12,7 @@ from flask import current_app, has_request_context
 from flask_babel import gettext
 from sqlalchemy import select
 
+from crm import clock
 from crm.errors import UserError
 from crm.extensions import db
 from crm.interactions.labels import support_label
@@ -231,7 +232,7 @@ def create_outcome_checks(
                 ShortlistEntry.status.in_(("participated", "outcome")),
             )
         ).all()
-    activity_date = activity_date or opportunity.ends_on or opportunity.starts_on or date.today()
+    activity_date = activity_date or opportunity.ends_on or opportunity.starts_on or clock.today()
     months = outcome_check_months() if months is None else months
     if assignee is None and opportunity.created_by_id:
         assignee = db.session.get(User, opportunity.created_by_id)
@@ -278,7 +279,7 @@ def record_outcome(data: dict[str, Any], *, by: User) -> Outcome:
     occurred_on: date | None = data.get("occurred_on")
     if occurred_on is None:
         raise UserError(_("Bắt buộc nhập."), field="occurred_on")
-    if occurred_on > date.today():
+    if occurred_on > clock.today():
         raise UserError(_("Kết quả không thể ở ngày tương lai."), field="occurred_on")
     programme = _programme(data.get("programme_id"))
     opportunity = _opportunity(data.get("opportunity_id"))
@@ -331,7 +332,7 @@ INDICATOR_FIELDS = ("export_revenue_usd", "export_markets", "ecommerce_revenue_u
 def save_indicator(firm: Firm, data: dict[str, Any]) -> FirmIndicator:
     """Create or update the firm's figures for one year (values ≥ 0; empty = unknown)."""
     year = data.get("year")
-    if year is None or not 1990 <= int(year) <= date.today().year:
+    if year is None or not 1990 <= int(year) <= clock.today().year:
         raise UserError(_("Năm từ 1990 đến năm nay."), field="year")
     row = db.session.scalar(
         select(FirmIndicator).where(FirmIndicator.firm_id == firm.id,

@@ -7,6 +7,7 @@ from datetime import date
 
 import click
 
+from crm import clock
 from crm.errors import UserError, fail
 from crm.learning import bp, services
 from crm.models.opportunity import OPPORTUNITY_KINDS
@@ -30,7 +31,7 @@ def evaluate_command(kind: str | None, cut: str | None, as_json: bool) -> None:
             cut_day = date.fromisoformat(cut.strip())
         except ValueError:
             fail(f"invalid --cut {cut!r}; expected YYYY-MM-DD")
-    today = date.today()
+    today = clock.today()
     if cut_day is not None and cut_day > today:
         fail(f"--cut {cut_day} is after today ({today})")
     out = []

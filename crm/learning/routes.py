@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from crm import clock
 from crm.auth.policy import roles_required
 from crm.errors import UserError
 from crm.extensions import db
@@ -22,7 +23,7 @@ LEARN_ROLES = frozenset({"admin", "manager"})
 
 
 def _today() -> date:
-    return date.today()
+    return clock.today()
 
 
 def _cut(raw: str | None) -> date | None:

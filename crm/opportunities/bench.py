@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import statistics
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 import click
 from sqlalchemy import func, select
 
+from crm import clock
 from crm.config import INSTANCE_DIR, Config
 
 OPPORTUNITIES = [
@@ -79,7 +80,7 @@ def ranking_bench(n_firms: int, database_url: str | None, rounds: int) -> None:
             t0 = time.perf_counter()
             generate_firms(n_firms)
             click.echo(f"  generated in {time.perf_counter() - t0:.0f} s", err=True)
-        starts = date.today() + timedelta(days=120)
+        starts = clock.today() + timedelta(days=120)
         for spec in OPPORTUNITIES:
             if db.session.scalar(select(Opportunity.id).where(
                     Opportunity.code == spec["code"])) is None:

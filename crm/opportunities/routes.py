@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from crm import audit, ranking
+from crm import audit, clock, ranking
 from crm.auth.policy import (
     HIDDEN_PERSONAL,
     READ_ROLES,
@@ -50,7 +50,7 @@ from crm.validators import row_ids
 
 
 def _today() -> date:
-    return date.today()
+    return clock.today()
 
 
 def _fail(err: UserError, form=None) -> None:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import (
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -22,6 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 
+from crm import clock
 from crm.auth.policy import READ_ROLES, firm_or_404, roles_required
 from crm.errors import UserError
 from crm.extensions import db
@@ -37,7 +36,7 @@ ENTERPRISE = frozenset({"enterprise"})
 
 def _today() -> date:
     """Today in Vietnam: certificate expiry is a calendar date there."""
-    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+    return clock.today()
 
 
 def _own_firm() -> Firm:

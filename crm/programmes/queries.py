@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from crm import kpi
+from crm import clock, kpi
 from crm.extensions import db
 from crm.models import (
     Firm,
@@ -96,7 +96,7 @@ class Comparison:
 
 def first_support_dates(programme: Programme, as_of: date | None = None) -> dict[int, date]:
     """Firm id → date of its first interaction in the programme (done, not planned)."""
-    as_of = as_of or date.today()
+    as_of = as_of or clock.today()
     rows = db.session.execute(
         select(Interaction.firm_id, func.min(Interaction.occurred_on))
         .where(Interaction.programme_id == programme.id, Interaction.occurred_on <= as_of)
@@ -187,7 +187,7 @@ def planned_activities(programme: Programme, year: int,
 
     Planned interactions with the same kind, date and summary are one activity.
     """
-    today = today or date.today()
+    today = today or clock.today()
     activities: list[PlannedActivity] = []
     opportunities = db.session.scalars(
         select(Opportunity).where(

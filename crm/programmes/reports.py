@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import pgettext
 from sqlalchemy import func, select
 
-from crm import display, kpi, spreadsheets
+from crm import clock, display, kpi, spreadsheets
 from crm.extensions import db
 from crm.interactions.labels import support_label
 from crm.models import Interaction, Outcome, Programme
@@ -74,7 +74,7 @@ class ReportKpi:
 
 def report_kpis(programme: Programme, year: int, as_of: date | None = None) -> list[ReportKpi]:
     """Every KPI: target and actual of the year, period target and cumulated actual."""
-    as_of = min(as_of or date.today(), date(year, 12, 31))
+    as_of = min(as_of or clock.today(), date(year, 12, 31))
     year_targets = {t.kpi_code: t.target_value for t in programme.targets if t.year == year}
     period_targets = {t.kpi_code: t.target_value for t in programme.targets if t.year is None}
     cumulated = kpi.Scope(programme_id=programme.id, start=date(programme.start_year, 1, 1),

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from crm import audit, display, kpi
+from crm import audit, clock, display, kpi
 from crm.auth.policy import READ_ROLES, roles_required
 from crm.errors import UserError
 from crm.extensions import db
@@ -31,7 +29,7 @@ def _year(programme: Programme, *, default_period: bool = False) -> int | None:
         if not raw.isdigit() or not programme.start_year <= int(raw) <= programme.end_year:
             abort(404)
         return int(raw)
-    return min(max(date.today().year, programme.start_year), programme.end_year)
+    return min(max(clock.today().year, programme.start_year), programme.end_year)
 
 
 def _filters() -> dict:
@@ -147,7 +145,7 @@ def report(programme_id: int) -> ResponseReturnValue:
         activities=list(reports.activities(programme, year, limit=reports.PRINT_ROW_LIMIT)),
         outcomes=list(reports.outcomes(programme, year, limit=reports.PRINT_ROW_LIMIT)),
         limit=reports.PRINT_ROW_LIMIT, before_after=reports.before_after_rows(programme),
-        before_after_headings=reports.before_after_headings(), today=date.today(),
+        before_after_headings=reports.before_after_headings(), today=clock.today(),
     )
 
 
@@ -173,7 +171,7 @@ def proposal(programme_id: int) -> ResponseReturnValue:
     year = _year(programme)
     filled = reports.proposal(programme, year, request.args.get("lead_unit"))
     return render_template("programmes/proposal.html", programme=programme, p=filled,
-                           years=queries.programme_years(programme), today=date.today())
+                           years=queries.programme_years(programme), today=clock.today())
 
 
 @bp.route("/<int:programme_id>/proposal.xlsx")

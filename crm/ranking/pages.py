@@ -18,7 +18,7 @@ from crm.ranking.records import firm_key, opportunity_record
 from crm.refdata import matching_reference
 from crm.verification.queries import declared_by_code
 from matching.learn import LinearScorer
-from matching.rank import match, opportunities_for_firm
+from matching.rank import Ranking, match, opportunities_for_firm
 from matching.results import IneligibleFirm, RankedFirm
 
 
@@ -110,14 +110,13 @@ def rank_opportunity(opp: Opportunity, today: date, top: int = 20,
                         top=FILTER_POOL if filters.active else top,
                         model=model.scorer if model else None,
                         reference=matching_reference())
-        ranked = ranking.ranked()
         bad = ranking.ineligible_rows
         if filters.active:
-            ranked = [r for r in ranked if _keep(state, r.firm_id, filters)
-                      and not (filters.verified_only and r.unverified_preferred)][:top]
-            ranked = [replace(r, rank=k + 1) for k, r in enumerate(ranked)]
+            ranked = _filtered(ranking, state, filters, top)
             bad = np.asarray([r for r in bad.tolist() if _keep(state, index.ids[r], filters)],
                              dtype=bad.dtype)
+        else:
+            ranked = ranking.ranked()
         shown = {r.firm_id for r in ranked}
         others = {}
         for fid in firm_ids:
@@ -148,6 +147,24 @@ def declared_changes(codes: list[tuple[str, list[str]]]) -> dict[tuple[int, str]
         return {}
     found = declared_by_code(firm_ids)
     return {key: change.change_id for key, change in found.items()}
+
+
+def _filtered(ranking: Ranking, state: LiveIndex, filters: RankFilters,
+              top: int) -> list[RankedFirm]:
+    """The first `top` firms of the pool that pass the filters, numbered afresh; items are
+    built only for the firms looked at, not for the whole pool."""
+    ids = state.index.ids
+    out: list[RankedFirm] = []
+    for k, row in enumerate(ranking.ranked_rows):
+        if len(out) == top:
+            break
+        if not _keep(state, ids[row], filters):
+            continue
+        item = ranking.item_at(k)
+        if filters.verified_only and item.unverified_preferred:
+            continue
+        out.append(replace(item, rank=len(out) + 1))
+    return out
 
 
 def _keep(state: LiveIndex, firm_id: str, filters: RankFilters) -> bool:

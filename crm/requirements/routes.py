@@ -11,7 +11,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from crm import paging
+from crm import clock, paging
 from crm.auth.policy import ADMIN_ROLES, roles_required
 from crm.extensions import db
 from crm.models import MarketRequirement
@@ -28,7 +28,7 @@ PER_PAGE = 50
 
 
 def _today() -> date:
-    return date.today()
+    return clock.today()
 
 
 def _show_errors(form: RequirementForm | EndForm, err: services.RequirementError) -> None:

@@ -6,12 +6,11 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
+from crm import clock
 from crm.extensions import db
 from crm.models import (
     Certification,
@@ -92,7 +91,7 @@ class Declared:
         at = self.declared_at
         if at.tzinfo is None:  # SQLite gives back naive UTC
             at = at.replace(tzinfo=UTC)
-        return at.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+        return at.astimezone(clock.zone()).date()
 
 
 def unverified_certifications(firm_ids: Collection[int] | None = None) -> dict[int, Declared]:

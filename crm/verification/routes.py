@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from crm import paging
+from crm import clock, paging
 from crm.auth.policy import (
     HIDDEN_PERSONAL,
     READ_ROLES,
@@ -186,7 +184,7 @@ def history(firm_id: int) -> ResponseReturnValue:
 @roles_required(READ_ROLES)
 def attention() -> ResponseReturnValue:
     """Firms whose profile is not confirmed for a year or whose certificates expire soon."""
-    today = datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+    today = clock.today()
     now = utcnow()
     page = paging.paginate(portal_queries.firms_needing_attention(now, today), per_page=50)
     rows = [(f, portal_queries.is_stale(f, now), portal_queries.expiring_certificates(f, today))
