@@ -35,6 +35,7 @@ BLUEPRINTS: list[tuple[str, str | None]] = [
     ("admin", "/admin"),
     ("requirements", "/admin/requirements"),
     ("learning", "/learning"),
+    ("notices", "/notices"),
 ]
 
 

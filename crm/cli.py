@@ -93,6 +93,7 @@ def _register_optional_commands() -> None:
     cli.add_command(importlib.import_module("crm.imports.cli").import_command)
     cli.add_command(importlib.import_module("crm.backup").backup_command)
     cli.add_command(importlib.import_module("crm.backup").restore_command)
+    cli.add_command(importlib.import_module("crm.notices.cli").notices_command)
 
 
 _register_optional_commands()

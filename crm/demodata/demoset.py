@@ -120,6 +120,9 @@ def build_demo(n_firms: int = DEFAULT_FIRMS, seed: int = 2026,
     }
     if activity:
         counts |= build_activity(rng, today, firms, users, showcase, next(codes[56]))
+        from crm.notices.demo import add_demo_notices
+
+        counts["notices"] = add_demo_notices(by=users.get("officer"))
     return counts
 
 

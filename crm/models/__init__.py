@@ -10,6 +10,7 @@ from crm.models.firm import (
     Trademark,
 )
 from crm.models.learning import LearnedModel
+from crm.models.notice import Notice, NoticeTarget
 from crm.models.opportunity import (
     Opportunity,
     Partner,
@@ -52,6 +53,8 @@ __all__ = [
     "MarketGroupMember",
     "MarketRequirement",
     "MarketRequirementChange",
+    "Notice",
+    "NoticeTarget",
     "Opportunity",
     "Outcome",
     "Partner",

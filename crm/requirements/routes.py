@@ -71,6 +71,25 @@ def _form_page(form: RequirementForm, row: MarketRequirement | None) -> Response
                            markets=queries.market_codes(), schemes=queries.scheme_codes())
 
 
+PREFILLED = ("market", "hs_prefix", "requirement", "mandatory", "applies_to", "source_note",
+             "valid_from", "valid_until", "why")
+
+
+def _prefill(form: RequirementForm) -> None:
+    """Set the fields named in the query string (dates as ISO text; a bad one is left out)."""
+    for name in PREFILLED:
+        value = request.args.get(name, "").strip()
+        if not value:
+            continue
+        if name in ("valid_from", "valid_until"):
+            try:
+                form[name].data = date.fromisoformat(value)
+            except ValueError:
+                continue
+        else:
+            form[name].data = value[:2000]
+
+
 @bp.route("/")
 @roles_required(ADMIN_ROLES)
 def index() -> ResponseReturnValue:
@@ -89,8 +108,10 @@ def index() -> ResponseReturnValue:
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(ADMIN_ROLES)
 def new() -> ResponseReturnValue:
-    """Add a rule."""
+    """Add a rule; GET arguments (e.g. from a notice, crm/notices) fill the form in."""
     form = RequirementForm()
+    if request.method == "GET":
+        _prefill(form)
     if form.validate_on_submit():
         try:
             row = services.create_requirement(form.data, form.why.data, by=current_user)
