@@ -168,6 +168,7 @@ bench_command.add_command(ranking_bench)
 bench_command.add_command(importlib.import_module("crm.imports.bench").import_bench)
 bench_command.add_command(importlib.import_module("crm.hscodes.bench").hs_suggest_bench)
 bench_command.add_command(importlib.import_module("crm.duplicates.bench").duplicates_bench)
+bench_command.add_command(importlib.import_module("crm.messaging.bench").reminders_bench)
 
 
 @bench_command.command("search-quality")

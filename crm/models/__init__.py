@@ -10,6 +10,7 @@ from crm.models.firm import (
     Trademark,
 )
 from crm.models.learning import LearnedModel
+from crm.models.message import Message, OutboxEmail
 from crm.models.opportunity import (
     Opportunity,
     Partner,
@@ -52,7 +53,9 @@ __all__ = [
     "MarketGroupMember",
     "MarketRequirement",
     "MarketRequirementChange",
+    "Message",
     "Opportunity",
+    "OutboxEmail",
     "Outcome",
     "Partner",
     "PasswordReset",
