@@ -58,6 +58,8 @@ ACTIONS: dict[str, Any] = {
     "export": _l("Xuất dữ liệu"),
     "erase": _l("Xóa dữ liệu cá nhân theo yêu cầu"),
     "requirement_end": _l("Kết thúc hiệu lực quy định"),
+    "message_acknowledged": _l("Doanh nghiệp xác nhận đã nắm tin"),
+    "message_help_requested": _l("Doanh nghiệp đề nghị hỗ trợ"),
 }
 TARGET_TYPES: dict[str, Any] = {
     "user": _l("Người dùng"),
@@ -67,6 +69,7 @@ TARGET_TYPES: dict[str, Any] = {
     "import": _l("Tệp nhập"),
     "contact": _l("Người liên hệ"),
     "market_requirement": _l("Quy định thị trường"),
+    "message": _l("Tin gửi doanh nghiệp"),
 }
 # Keys whose values must never reach the trail or the logs.
 _SECRET_KEY = re.compile(r"pass|token|secret|otp|^code$|csrf|cookie|session", re.IGNORECASE)

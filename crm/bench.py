@@ -169,6 +169,7 @@ bench_command.add_command(importlib.import_module("crm.imports.bench").import_be
 bench_command.add_command(importlib.import_module("crm.hscodes.bench").hs_suggest_bench)
 bench_command.add_command(importlib.import_module("crm.duplicates.bench").duplicates_bench)
 bench_command.add_command(importlib.import_module("crm.notices.bench").alerts_bench)
+bench_command.add_command(importlib.import_module("crm.messaging.bench").reminders_bench)
 
 
 @bench_command.command("search-quality")

@@ -94,6 +94,10 @@ def _register_optional_commands() -> None:
     cli.add_command(importlib.import_module("crm.backup").backup_command)
     cli.add_command(importlib.import_module("crm.backup").restore_command)
     cli.add_command(importlib.import_module("crm.notices.cli").notices_command)
+    messaging = importlib.import_module("crm.messaging.cli")
+    for command in (messaging.worker_command, messaging.reminders_command,
+                    messaging.outbox_command):
+        cli.add_command(command)
 
 
 _register_optional_commands()

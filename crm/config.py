@@ -53,6 +53,22 @@ class Config:
     # Build the ranking index and search index while the app is created (the gunicorn
     # command sets it; commands such as `crm backup` must not spend seconds on it).
     WARM_AT_START = os.environ.get("CRM_WARM_AT_START", "0") == "1"
+    # E-mail to firms (crm/messaging): sent by the worker from the outbox. No MAIL_SERVER:
+    # nothing is sent, the e-mails wait in the outbox (the portal inbox works regardless).
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"  # STARTTLS
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "xuctienthuongmai@localhost")
+    # The address of the CRM as firms reach it, for the link in each e-mail (none if unset).
+    CRM_BASE_URL = os.environ.get("CRM_BASE_URL", "")
+    # After a commit that queued e-mail, ask the worker to send it now (it also sweeps the
+    # outbox every minute, so a lost request only delays the mail).
+    MAIL_KICK_WORKER = True
+    # A worker's claim on an e-mail it is sending; a worker killed mid-send leaves it to
+    # another after this many seconds (crm/messaging/mail.py).
+    MAIL_LEASE_SECONDS = int(os.environ.get("MAIL_LEASE_SECONDS", "300"))
 
 
 class TestConfig(Config):
@@ -64,3 +80,4 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_ENABLED = False  # the throttling tests switch it on (tests/auth/)
     RATELIMIT_STORAGE_URI = "memory://"
+    MAIL_KICK_WORKER = False  # tests run the delivery themselves

@@ -24,6 +24,8 @@ LIST_URLS = {
     "hscodes.worklist": "/hscodes/",
     "requirements.index": "/admin/requirements/",
 }
+# Lists of the enterprise portal (an enterprise user sees them, not the admin).
+ENTERPRISE_LIST_URLS = {"portal.inbox": "/portal/inbox"}
 BAD_PAGES = [str(10**18), "-1", "abc", "0", "9" * 5000]
 
 
@@ -39,10 +41,19 @@ def test_hand_typed_page_numbers_never_give_a_server_error(client, db, login_as,
     assert resp.status_code in (200, 302), (url, page, resp.status_code)
 
 
+@pytest.mark.parametrize("page", BAD_PAGES)
+@pytest.mark.parametrize("endpoint", sorted(ENTERPRISE_LIST_URLS))
+def test_hand_typed_page_numbers_never_give_a_server_error_in_the_portal(client, login_as,
+                                                                        endpoint, page):
+    login_as("enterprise")
+    resp = client.get(ENTERPRISE_LIST_URLS[endpoint], query_string={"page": page})
+    assert resp.status_code == 200, (endpoint, page, resp.status_code)
+
+
 def test_every_view_that_pages_is_in_the_list_above(app):
     paged = {endpoint for endpoint, view in app.view_functions.items()
              if "paging." in inspect.getsource(view)}
-    assert paged == set(LIST_URLS)
+    assert paged == set(LIST_URLS) | set(ENTERPRISE_LIST_URLS)
 
 
 def test_only_crm_paging_calls_db_paginate():

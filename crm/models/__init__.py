@@ -10,6 +10,7 @@ from crm.models.firm import (
     Trademark,
 )
 from crm.models.learning import LearnedModel
+from crm.models.message import Message, OutboxEmail
 from crm.models.notice import Notice, NoticeTarget
 from crm.models.opportunity import (
     Opportunity,
@@ -53,9 +54,11 @@ __all__ = [
     "MarketGroupMember",
     "MarketRequirement",
     "MarketRequirementChange",
+    "Message",
     "Notice",
     "NoticeTarget",
     "Opportunity",
+    "OutboxEmail",
     "Outcome",
     "Partner",
     "PasswordReset",

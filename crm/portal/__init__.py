@@ -8,6 +8,6 @@ history.install()  # every firm change is recorded, whoever makes it
 
 bp = Blueprint("portal", __name__)
 
-from crm.portal import routes  # noqa: E402
+from crm.portal import inbox, routes  # noqa: E402
 
-__all__ = ["bp", "routes"]
+__all__ = ["bp", "inbox", "routes"]

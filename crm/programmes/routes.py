@@ -11,6 +11,7 @@ from crm import audit, clock, display, kpi
 from crm.auth.policy import READ_ROLES, roles_required
 from crm.errors import UserError
 from crm.extensions import db
+from crm.messaging.kpis import alert_kpis
 from crm.models import Programme, ProgrammeTarget
 from crm.models.firm import SECTORS
 from crm.programmes import bp, charts, queries, reports, services
@@ -130,6 +131,7 @@ def dashboard(programme_id: int) -> ResponseReturnValue:
         comparison=queries.before_after(programme), years=queries.programme_years(programme),
         sectors=SECTORS, provinces=display.provinces(),
         metric_labels=reports.METRIC_LABELS, group_labels=reports.GROUP_LABELS,
+        alerts=alert_kpis(scope, programme.province_code),
     )
 
 
