@@ -23,6 +23,7 @@ LIST_URLS = {
     "duplicates.merges": "/duplicates/merges",
     "hscodes.worklist": "/hscodes/",
     "requirements.index": "/admin/requirements/",
+    "notices.index": "/notices/",
 }
 # Lists of the enterprise portal (an enterprise user sees them, not the admin).
 ENTERPRISE_LIST_URLS = {"portal.inbox": "/portal/inbox"}
