@@ -461,10 +461,13 @@ class Ranking:
         )
 
     def ineligible(self, limit: int | None = None) -> list[IneligibleFirm]:
-        """Ineligible firms, best would-be score first (all of them, or the first `limit`)."""
+        """Ineligible firms (all of them, or the first `limit`): those whose products fit
+        the opportunity first, as they are the ones worth helping over the bar, each group
+        by best would-be score."""
         bad = self.ineligible_rows
         if not self._sorted:
-            order = np.lexsort((self.index.id_order()[bad], -self.scores.score[bad]))
+            order = np.lexsort((self.index.id_order()[bad], -self.scores.score[bad],
+                                ~self.scores.relevant[bad]))
             self.ineligible_rows = bad = bad[order]
             self._sorted = True
         rows = bad if limit is None else bad[:limit]

@@ -53,6 +53,23 @@ def _nest(fid: str, **extra: object) -> dict:
 
 
 # ---- hard requirements ------------------------------------------------------------------
+def test_ineligible_firms_that_fit_the_products_come_before_unrelated_ones():
+    """A furniture firm strong on everything but products is no near-miss for a bird's nest
+    mission: the nest firm lacking Halal is listed first although it would score less."""
+    furniture = {"id": "A-FURNITURE", "name": "Nội thất", "size": "large",
+                 "export_experience_years": 20, "languages": ["en", "ar"],
+                 "current_markets": ["AE"], "target_markets": ["AE"],
+                 "products": [{"name": "Bàn ghế gỗ", "hs_code": "940360",
+                               "annual_capacity_tonnes": 5000}]}
+    nest = _nest("Z-NEST", size="micro", certifications=[])
+    ranking = match(FirmIndex.build([furniture, nest]), _halal_opp(), today=TODAY)
+    listed = ranking.ineligible()
+    assert [i.firm_id for i in listed] == ["Z-NEST", "A-FURNITURE"]
+    assert listed[0].near_miss
+    assert listed[1].score_if_eligible > listed[0].score_if_eligible
+
+
+
 def test_expired_certificate_makes_firm_ineligible(index, cases):
     result = rank(index, _case(cases, "OPP-UAE-HALAL")["opportunity"], today=TODAY)
     item = _by_id(result["ineligible"])["KH-0019"]
