@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from crm.models import Notice, NoticeTarget
+from crm.models import Message, Notice, NoticeTarget
 from tests import factories
 
 FIXTURES = Path(__file__).resolve().parents[2] / "crm" / "notices" / "fixtures"
@@ -87,8 +87,8 @@ def test_hand_entry_with_an_unknown_market_says_so_next_to_the_field(client, off
     assert _count(db) == 0
 
 
-def test_review_keeps_ticked_adds_by_tax_code_and_send_goes_once(client, officer, db,
-                                                                  sent_alerts):
+def test_review_keeps_ticked_adds_by_tax_code_and_send_goes_once(client, officer, db):
+    """Through the real channel (crm/messaging): one inbox message per kept firm, once."""
     a, b = _shrimp_firm("US"), _shrimp_firm("US")
     extra = factories.make_firm()
     db.session.commit()
@@ -107,11 +107,13 @@ def test_review_keeps_ticked_adds_by_tax_code_and_send_goes_once(client, officer
     assert kept == {a.id, extra.id}
     client.post(f"/notices/{notice.id}/send")
     client.post(f"/notices/{notice.id}/send")
-    assert sorted(c["firm_id"] for c in sent_alerts) == sorted([a.id, extra.id])
-    assert {c["dedupe_key"] for c in sent_alerts} == {
+    sent = list(db.session.scalars(select(Message).where(Message.source_type == "notice",
+                                                         Message.source_id == notice.id)))
+    assert sorted(m.firm_id for m in sent) == sorted([a.id, extra.id])
+    assert {m.dedupe_key for m in sent} == {
         f"notice:{notice.id}:firm:{a.id}", f"notice:{notice.id}:firm:{extra.id}"}
-    assert all(c["kind"] == "notice" and c["source_type"] == "notice" for c in sent_alerts)
-    assert b.id not in {c["firm_id"] for c in sent_alerts}
+    assert all(m.kind == "notice" and notice.title in m.subject for m in sent)
+    assert b.id not in {m.firm_id for m in sent}
     db.session.refresh(notice)
     assert notice.status == "sent"
 
