@@ -99,9 +99,34 @@ def demo_command(info: ScriptInfo, port: str, host: str, reset: bool, no_serve: 
     for email, _name, role in DEMO_USERS:
         click.echo(f"  {role:<11} {email}")
     click.echo("Press Ctrl+C to stop.\n")
+    _start_jobs(app)
     from werkzeug.serving import run_simple
 
     run_simple(host, port_number, app, use_reloader=False, use_debugger=False, threaded=True)
+
+
+def _start_jobs(app: Any) -> None:
+    """The background jobs (e-mail outbox, reminders) in threads of the demo process, over
+    the SQLite queue: the one demo command runs everything. Production runs `crm worker`."""
+    import signal
+
+    from crm.messaging import jobs
+
+    if jobs.huey.immediate:
+        return
+    jobs.APP = app
+    # The consumer takes over SIGINT/SIGTERM for a worker process of its own; here Ctrl+C
+    # must still stop the web server, so the handlers are put back.
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    consumer = jobs.huey.create_consumer(workers=1, worker_type="thread", periodic=True,
+                                         initial_delay=0.5, backoff=1.15, max_delay=5.0)
+    consumer.start()
+    for signum, handler in saved.items():
+        signal.signal(signum, handler)
+    with app.app_context():
+        jobs.deliver_outbox_job()
+        jobs.reminders_job()
+    click.echo("Background jobs (e-mail outbox, reminders) run in this process.\n")
 
 
 def _prepare_demo(where: str) -> None:
