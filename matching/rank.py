@@ -42,7 +42,8 @@ class Scores:
     missing: list[tuple[str, np.ndarray]]  # (code, rows lacking it), in reporting order
     sources: dict[str, np.ndarray]  # code -> index into ctx.mandatory of the row, or -1
     cos: np.ndarray
-    main_group: np.ndarray  # HS chapter of the firm's first fitting product, -1 unknown
+    # HS chapter of the firm's first fitting product, -1 unknown (None without diversity)
+    main_group: np.ndarray | None
     capacity: np.ndarray | None = None  # capacity (t) of the products in scope, NaN unknown
     ties: dict[str, np.ndarray] | None = None  # tie-break parts per row, each in [0, 1]
     tie: np.ndarray | None = None  # their weighted sum (weights.TIE_WEIGHTS), inside `score`
@@ -307,8 +308,8 @@ def compute(index: FirmIndex, ctx: fx.Context) -> Scores:
             & (age >= 0)
             & (age <= params["window_days"])
         )
-        wsum = np.bincount(
-            su["row"][ok], weights=0.5 ** (age[ok] / params["half_life_days"]), minlength=n
+        wsum = np.bincount(  # exp2(-x) is 0.5 ** x, computed faster
+            su["row"][ok], weights=np.exp2(-age[ok] / params["half_life_days"]), minlength=n
         )
         decay = fx.decay_factor(wsum, params)
     else:
@@ -344,12 +345,14 @@ def compute(index: FirmIndex, ctx: fx.Context) -> Scores:
         )
     relevant = product >= MIN_PRODUCT_FIT if ctx.gate else np.ones(n, dtype=bool)
     score = fx.scored(base, decay, tie)
-    first_fit = np.full(n, -1, dtype=np.int32)
-    coded_scope = in_scope & dv.coded
-    scope_rows = prow[coded_scope]
-    if len(scope_rows):
-        # the first product in scope (rows are sorted, so reverse assignment keeps the first)
-        first_fit[scope_rows[::-1]] = prods["hs2"][coded_scope][::-1]
+    first_fit = None
+    if opp.diversity:  # only diversity re-ranking compares firms' product groups
+        first_fit = np.full(n, -1, dtype=np.int32)
+        coded_scope = in_scope & dv.coded
+        scope_rows = prow[coded_scope]
+        if len(scope_rows):
+            # the first product in scope (rows are sorted: reverse assignment keeps the first)
+            first_fit[scope_rows[::-1]] = prods["hs2"][coded_scope][::-1]
     return Scores(
         values, base, decay, score, alive, relevant, missing, sources, cos, first_fit, cap,
         ties, tie, hs
