@@ -94,6 +94,7 @@ def _register_optional_commands() -> None:
     cli.add_command(importlib.import_module("crm.backup").backup_command)
     cli.add_command(importlib.import_module("crm.backup").restore_command)
     cli.add_command(importlib.import_module("crm.notices.cli").notices_command)
+    cli.add_command(importlib.import_module("crm.auth.cli").token_command)
 
 
 _register_optional_commands()
