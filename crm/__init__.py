@@ -7,7 +7,7 @@ import logging
 import os
 from pathlib import Path
 
-from flask import Flask, has_request_context, redirect, session, url_for
+from flask import Flask, has_request_context, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
@@ -51,6 +51,10 @@ def select_locale() -> str:
     """Vietnamese unless the user switched to English (kept in the session)."""
     if not has_request_context():  # commands and imports speak Vietnamese
         return "vi"
+    from crm.auth.policy import token_authenticated
+
+    if token_authenticated():  # /api/v1 has no session: Accept-Language decides
+        return request.accept_languages.best_match(("vi", "en")) or "vi"
     lang = session.get("lang")
     return lang if lang in ("vi", "en") else "vi"
 
@@ -78,6 +82,9 @@ def create_app(config: type[Config] = Config) -> Flask:
         blueprint = importlib.import_module(f"crm.{module}").bp
         app.register_blueprint(blueprint, url_prefix=prefix)
     auth.policy.install(app)
+    from crm import api
+
+    api.install(app)
     security.install(app)
     register_error_handlers(app)
     _register_template_helpers(app)

@@ -60,6 +60,8 @@ ACTIONS: dict[str, Any] = {
     "requirement_end": _l("Kết thúc hiệu lực quy định"),
     "message_acknowledged": _l("Doanh nghiệp xác nhận đã nắm tin"),
     "message_help_requested": _l("Doanh nghiệp đề nghị hỗ trợ"),
+    "token_create": _l("Tạo khóa API"),
+    "token_revoke": _l("Thu hồi khóa API"),
 }
 TARGET_TYPES: dict[str, Any] = {
     "user": _l("Người dùng"),
@@ -77,6 +79,8 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _PENDING_KEY = "crm_audit_pending"  # added, not yet flushed
 _FLUSHED_KEY = "crm_audit_flushed"  # flushed (ids known), logged at commit
 USER_AGENT_MAX = 200
+# Set by crm/api/auth.py to the prefix of the request's API token.
+API_KEY_ENVIRON = "crm.api_key"
 
 
 def request_id() -> str | None:
@@ -126,6 +130,9 @@ def record(action: str, target_type: str | None = None, target_id: int | None = 
         user_email=user.email if user is not None else email,
     )
     if has_request_context():
+        api_key = request.environ.get(API_KEY_ENVIRON)
+        if api_key:  # done through /api/v1: which token (its public prefix) did it
+            event_.detail = {**(event_.detail or {}), "via": "api", "api_key": api_key}
         event_.remote_addr = (request.remote_addr or "")[:45] or None
         event_.user_agent = (request.user_agent.string or "")[:USER_AGENT_MAX] or None
         event_.request_id = request_id()

@@ -98,6 +98,7 @@ def _register_optional_commands() -> None:
     for command in (messaging.worker_command, messaging.reminders_command,
                     messaging.outbox_command):
         cli.add_command(command)
+    cli.add_command(importlib.import_module("crm.auth.cli").token_command)
 
 
 _register_optional_commands()

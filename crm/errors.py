@@ -6,7 +6,7 @@ import logging
 import sys
 from typing import NoReturn
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
@@ -29,6 +29,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException) -> ResponseReturnValue:
         code = err.code or 500
+        if request.path.startswith("/api/"):  # e.g. no route matched: still a problem document
+            from crm.api.problems import problem
+
+            return problem(code)
         template = f"errors/{code}.html" if code in (403, 404) else "errors/generic.html"
         return render_template(template, error=err), code
 

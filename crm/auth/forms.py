@@ -2,8 +2,15 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import (
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from crm.auth.passwords import MAX_LENGTH
 
@@ -75,3 +82,21 @@ class TotpDisableForm(FlaskForm):
     password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(), Length(max=MAX_LENGTH)])
     code = _code_field()
     submit = SubmitField(_l("Tắt xác thực hai bước"))
+
+
+class TokenForm(FlaskForm):
+    """A new API token: name, scopes, days until it expires."""
+
+    name = StringField(_l("Tên khóa"), validators=[DataRequired(), Length(max=100)],
+                       description=_l("Dùng để làm gì, ví dụ: đồng bộ cổng thương mại điện tử"))
+    scopes = SelectMultipleField(_l("Phạm vi"), validators=[DataRequired()])
+    days = IntegerField(_l("Số ngày hiệu lực"), default=90, validators=[Optional()],
+                        description=_l("1 đến 365 ngày; chỉ quản trị viên được để trống "
+                                       "(không hết hạn)."))
+    submit = SubmitField(_l("Tạo khóa"))
+
+
+class RevokeForm(FlaskForm):
+    """The revoke button (CSRF only)."""
+
+    submit = SubmitField(_l("Thu hồi"))

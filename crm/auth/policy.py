@@ -34,8 +34,15 @@ PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.set_language", "static", "boot
 PUBLIC_ENDPOINTS |= {"auth.login_totp", "auth.reset_password"}
 # The enterprise portal's invitation and registration pages (crm/portal).
 PUBLIC_ENDPOINTS |= {"portal.accept_invitation", "portal.register"}
+# The API's OpenAPI document and its reference page (crm/api/meta.py).
+PUBLIC_ENDPOINTS |= {"api_meta.openapi_json", "api_meta.docs"}
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def token_authenticated() -> bool:
+    """Whether this request is for /api/v1, which authenticates by token, not by session."""
+    return (request.blueprint or "").startswith("api_")
 
 
 def roles_required(*roles: str | frozenset[str]) -> Callable[[F], F]:
@@ -117,6 +124,8 @@ def install(app: Flask) -> None:
     def require_login() -> Any:
         if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
             return None
+        if token_authenticated():
+            return None  # /api/v1 checks its token itself (crm/api/core.py), never a session
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.full_path))
         return None

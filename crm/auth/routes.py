@@ -13,11 +13,13 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.exceptions import TooManyRequests
 
 from crm import audit
-from crm.auth import bp, services, throttle
+from crm.auth import bp, services, throttle, tokens
 from crm.auth.forms import (
     LoginForm,
     PasswordChangeForm,
     PasswordResetForm,
+    RevokeForm,
+    TokenForm,
     TotpDisableForm,
     TotpEnrolForm,
     TotpLoginForm,
@@ -25,7 +27,7 @@ from crm.auth.forms import (
 from crm.auth.policy import ALL_ROLES, roles_required
 from crm.errors import UserError
 from crm.extensions import db
-from crm.models import User
+from crm.models import ApiToken, User
 
 TOTP_PENDING_SECONDS = 300  # the password step is valid this long for the code step
 
@@ -250,3 +252,46 @@ def totp_disable() -> ResponseReturnValue:
             flash(_("Đã tắt xác thực hai bước."), "success")
             return redirect(url_for("auth.account"))
     return render_template("auth/totp.html", enrolled=True, form=form)
+
+
+# --- API tokens -------------------------------------------------------------------------
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@roles_required(ALL_ROLES)
+def api_tokens() -> ResponseReturnValue:
+    """The user's API tokens; a new one is shown once, right after it is made."""
+    user = current_user._get_current_object()
+    choices = [(code, f"{code}: {text}") for code, text in tokens.SCOPES.items()
+               if code in tokens.ROLE_SCOPES.get(user.role, ())]
+    form = TokenForm()
+    form.scopes.choices = choices
+    secret = None
+    if form.validate_on_submit():
+        try:
+            made = tokens.create_token(user, form.name.data, form.scopes.data, form.days.data)
+        except UserError as err:
+            db.session.rollback()
+            _put_error(form, err)
+        else:
+            db.session.commit()
+            secret = made.secret
+            form = TokenForm(formdata=None)
+            form.scopes.choices = choices
+    html = render_template("auth/tokens.html", form=form, secret=secret,
+                           rows=tokens.tokens_of(user), is_live=tokens.is_live,
+                           revoke_form=RevokeForm(), scopes=tokens.SCOPES)
+    return html, 200, {"Cache-Control": "no-store"}  # a new token must not sit in a cache
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@roles_required(ALL_ROLES)
+def revoke_api_token(token_id: int) -> ResponseReturnValue:
+    """Revoke one of one's own tokens (another user's is a 404)."""
+    row = db.session.get(ApiToken, token_id)
+    if row is None or row.user_id != current_user.id:
+        abort(404)
+    if RevokeForm().validate_on_submit():
+        tokens.revoke_token(row, by=current_user._get_current_object())
+        db.session.commit()
+        flash(_("Đã thu hồi khóa %(p)s.", p=row.prefix), "success")
+    return redirect(url_for("auth.api_tokens"))

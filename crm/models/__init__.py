@@ -31,9 +31,11 @@ from crm.models.reference import (
     MarketRequirementChange,
 )
 from crm.models.support import FirmIndicator, Interaction, Outcome, Task
+from crm.models.token import ApiToken, IdempotentRequest
 from crm.models.user import User
 
 __all__ = [
+    "ApiToken",
     "AuditEvent",
     "Certification",
     "CertificationScheme",
@@ -48,6 +50,7 @@ __all__ = [
     "FirmMarket",
     "FirmMerge",
     "HsCode",
+    "IdempotentRequest",
     "Interaction",
     "Invitation",
     "LearnedModel",

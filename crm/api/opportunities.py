@@ -1,0 +1,230 @@
+"""/api/v1/opportunities: CRUD, the ranking with reasons, and the pipeline (shortlist)."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from flask import url_for
+from flask.views import MethodView
+from flask_babel import gettext as _
+
+from crm import audit, clock, ranking, reasons
+from crm.api import schemas as s
+from crm.api.core import (
+    ApiBlueprint,
+    ApiError,
+    check_match,
+    decode_cursor,
+    encode_cursor,
+    etag,
+    idempotent,
+    require,
+    user,
+)
+from crm.auth.policy import READ_ROLES, WRITE_ROLES
+from crm.extensions import db
+from crm.models import Opportunity, ShortlistEntry
+from crm.opportunities import queries, services
+
+blp = ApiBlueprint("api_opportunities", __name__,
+                   description="Opportunities, their ranking and their pipeline")
+ERRORS = (401, 403, 404, 422, 429)
+LIST_MAX = 500  # what the opportunity list reads (crm.opportunities.queries.opportunity_list)
+
+
+def _errors(*codes: int) -> Any:
+    def deco(func: Any) -> Any:
+        for code in codes:
+            func = blp.alt_response(code, response=HTTPStatus(code).name)(func)
+        return func
+    return deco
+
+
+def _opportunity(opp_id: int) -> Opportunity:
+    opp = db.session.get(Opportunity, opp_id)
+    if opp is None:
+        raise ApiError(404)
+    return opp
+
+
+def _form_data(opp: Opportunity | None, data: dict[str, Any]) -> dict[str, Any]:
+    """The service reads a whole form: fields not sent keep the opportunity's values."""
+    if opp is None:
+        return data
+    keep = {key: getattr(opp, key) for key in s.OpportunityFields().fields}
+    for factor, weight in (opp.weights or {}).items():
+        keep[f"weight_{factor}"] = weight
+    for key, quota in (opp.quotas or {}).items():
+        keep[f"quota_{key}"] = quota
+    keep["diversity"], keep["exposure_decay"] = opp.diversity, opp.exposure_decay
+    return {**keep, **data}
+
+
+@blp.route("/")
+class Opportunities(MethodView):
+    """The opportunity list and new opportunities."""
+
+    @blp.arguments(s.OpportunityListArgs, location="query")
+    @blp.response(200, s.OpportunityPage)
+    @_errors(*ERRORS)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Opportunities, newest start first (the web list's search and filters)."""
+        require("opportunities:read", READ_ROLES)
+        at = decode_cursor(args.get("cursor"), "opportunities")
+        offset, limit = at.get("o", 0), at.get("l", args["limit"])
+        found = queries.opportunity_list(args["q"], args.get("kind"), args.get("status"),
+                                         limit=LIST_MAX)
+        page = found[offset:offset + limit]
+        more = offset + limit < len(found)
+        return {"items": page, "next_cursor": encode_cursor(
+            {"k": "opportunities", "o": offset + limit, "l": limit}) if more else None}
+
+    @idempotent
+    @blp.arguments(s.OpportunityCreate)
+    @blp.response(201, s.OpportunityOut, headers={"ETag": {"schema": {"type": "string"}},
+                                                  "Location": {"schema": {"type": "string"}}})
+    @_errors(*ERRORS, 409, 415)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Add an opportunity."""
+        require("opportunities:write", WRITE_ROLES)
+        opp = services.create_opportunity(data, user(), clock.today())
+        audit.record("create", "opportunity", opp.id)
+        return opp, 201, {"ETag": etag(opp.version), "Location": url_for(
+            "api_opportunities.OpportunityItem", opp_id=opp.id)}
+
+
+@blp.route("/<int:opp_id>")
+class OpportunityItem(MethodView):
+    """One opportunity."""
+
+    @blp.response(200, s.OpportunityOut, headers={"ETag": {"schema": {"type": "string"}}})
+    @_errors(*ERRORS)
+    def get(self, opp_id: int) -> Any:
+        """An opportunity."""
+        require("opportunities:read", READ_ROLES)
+        opp = _opportunity(opp_id)
+        return opp, 200, {"ETag": etag(opp.version)}
+
+    @blp.arguments(s.OpportunityFields)
+    @blp.response(200, s.OpportunityOut, headers={"ETag": {"schema": {"type": "string"}}})
+    @blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": True,
+                          "schema": {"type": "string"}}])
+    @_errors(*ERRORS, 409, 412, 415, 428)
+    def patch(self, data: dict[str, Any], opp_id: int) -> Any:
+        """Change the fields sent; refused (412) when the opportunity changed since read."""
+        require("opportunities:write", WRITE_ROLES)
+        opp = _opportunity(opp_id)
+        check_match(opp.version)
+        services.update_opportunity(opp, _form_data(opp, data), today=clock.today(),
+                                    expected_version=opp.version)
+        audit.record("update", "opportunity", opp.id)
+        db.session.flush()
+        return opp, 200, {"ETag": etag(opp.version)}
+
+
+def _parts(parts: list[Any]) -> list[dict[str, Any]]:
+    return [p.to_dict() for p in parts]
+
+
+@blp.route("/<int:opp_id>/ranking")
+class Ranking(MethodView):
+    """The ranking of firms for an opportunity."""
+
+    @blp.arguments(s.RankingArgs, location="query")
+    @blp.response(200, s.RankingOut)
+    @_errors(*ERRORS)
+    def get(self, args: dict[str, Any], opp_id: int) -> dict[str, Any]:
+        """Eligible firms in rank order with their reasons (words in the request's language
+        and the codes), and the first ineligible firms with what they lack."""
+        require("opportunities:read", READ_ROLES)
+        opp = _opportunity(opp_id)
+        result = ranking.rank_opportunity(opp, clock.today(), top=args["top"],
+                                          ineligible_limit=args["ineligible"])
+        words = reasons.words()
+        ranked = [{
+            "firm_id": int(r.firm_id), "rank": r.rank, "score": r.score, "name": r.name,
+            "unverified_preferred": list(r.unverified_preferred),
+            "reasons": [{"factor": x.factor, "weight": round(x.weight, 4),
+                         "text": reasons.reason_text(x, words), "parts": _parts(x.parts)}
+                        for x in r.reasons],
+        } for r in result.ranked]
+        ineligible = [{
+            "firm_id": int(i.firm_id), "name": i.name, "missing": list(i.missing),
+            "text": reasons.gaps_text(i.gaps, words), "hint": reasons.hint_text(i.gaps, words),
+            "parts": _parts(i.gaps.parts), "near_miss": bool(i.near_miss),
+            "score_if_eligible": i.score_if_eligible,
+        } for i in result.ineligible]
+        return {"ranked": ranked, "ineligible": ineligible,
+                "ineligible_total": result.ineligible_total, "indexed": result.indexed,
+                "model_version": result.model_version}
+
+
+@blp.route("/<int:opp_id>/entries")
+class Entries(MethodView):
+    """The opportunity's pipeline."""
+
+    @blp.response(200, s.EntryOut(many=True))
+    @_errors(*ERRORS)
+    def get(self, opp_id: int) -> Any:
+        """Every firm on the shortlist with its status and history."""
+        require("opportunities:read", READ_ROLES)
+        return _opportunity(opp_id).entries
+
+    @idempotent
+    @blp.arguments(s.ShortlistIn)
+    @blp.response(201, s.EntryOut(many=True))
+    @_errors(*ERRORS, 409, 415)
+    def post(self, data: dict[str, Any], opp_id: int) -> Any:
+        """Shortlist firms with their rank, score and reasons of now (a justification is
+        needed for firms the ranking did not suggest)."""
+        require("opportunities:write", WRITE_ROLES)
+        opp = _opportunity(opp_id)
+        entries = services.shortlist_firms(opp, data["firm_ids"], user(), clock.today(),
+                                           data.get("justification"))
+        audit.record("update", "opportunity", opp.id, {"part": "shortlist"})
+        return entries, 201
+
+
+def _entry(opp_id: int, entry_id: int) -> ShortlistEntry:
+    entry = db.session.get(ShortlistEntry, entry_id)
+    if entry is None or entry.opportunity_id != opp_id:
+        raise ApiError(404)
+    return entry
+
+
+@blp.route("/<int:opp_id>/entries/<int:entry_id>")
+class EntryItem(MethodView):
+    """One firm on the shortlist."""
+
+    @blp.response(200, s.EntryOut, headers={"ETag": {"schema": {"type": "string"}}})
+    @_errors(*ERRORS)
+    def get(self, opp_id: int, entry_id: int) -> Any:
+        """An entry and its history."""
+        require("opportunities:read", READ_ROLES)
+        entry = _entry(opp_id, entry_id)
+        return entry, 200, {"ETag": etag(entry.version)}
+
+
+@blp.route("/<int:opp_id>/entries/<int:entry_id>/transitions")
+class Transitions(MethodView):
+    """Pipeline steps."""
+
+    @blp.arguments(s.TransitionIn)
+    @blp.response(200, s.EntryOut, headers={"ETag": {"schema": {"type": "string"}}})
+    @_errors(*ERRORS, 409, 412, 415)
+    def post(self, data: dict[str, Any], opp_id: int, entry_id: int) -> Any:
+        """Move the entry one step (suggested → shortlisted → invited → confirmed …); the
+        rules, slots and quotas are the web board's. If-Match (the entry's ETag) optional."""
+        require("opportunities:write", WRITE_ROLES)
+        entry = _entry(opp_id, entry_id)
+        check_match(entry.version, required=False)
+        if data["to_status"] == entry.status:
+            raise ApiError(422, _("Doanh nghiệp đã ở bước này."),
+                           [{"field": "to_status", "in": "json",
+                             "message": _("Doanh nghiệp đã ở bước này.")}])
+        services.change_status(entry, data["to_status"], user(), note=data.get("note"),
+                               today=clock.today())
+        audit.record("update", "opportunity", opp_id, {"part": "shortlist"})
+        db.session.flush()
+        return entry, 200, {"ETag": etag(entry.version)}
