@@ -36,6 +36,7 @@ BLUEPRINTS: list[tuple[str, str | None]] = [
     ("requirements", "/admin/requirements"),
     ("learning", "/learning"),
     ("notices", "/notices"),
+    ("home", "/home"),
 ]
 
 
@@ -96,7 +97,7 @@ def create_app(config: type[Config] = Config) -> Flask:
     def index() -> ResponseReturnValue:
         if current_user.role == "enterprise":
             return redirect(url_for("portal.dashboard"))
-        return redirect(url_for("firms.index"))
+        return redirect(url_for("home.index"))
 
     @app.route("/health")
     def health() -> ResponseReturnValue:

@@ -11,7 +11,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, or_, select, update
 from stdnum.vn import mst
 
 from crm import clock
@@ -28,7 +28,9 @@ from crm.models import (
     Firm,
     FirmMarket,
     HsCode,
+    Interaction,
     Product,
+    Task,
     Trademark,
     User,
 )
@@ -123,7 +125,20 @@ def build_demo(n_firms: int = DEFAULT_FIRMS, seed: int = 2026,
         from crm.notices.demo import add_demo_notices
 
         counts["notices"] = add_demo_notices(by=users.get("officer"))
+        counts["portfolio"] = _assign_portfolio(users["officer"], showcase)
     return counts
+
+
+def _assign_portfolio(officer: User, showcase: Firm) -> int:
+    """The demo officer follows the showcase firm and every firm they supported or have a
+    task on, so the home page opens on their work; returns how many firms they follow."""
+    touched = or_(
+        Firm.id.in_(select(Interaction.firm_id).where(Interaction.officer_id == officer.id)),
+        Firm.id.in_(select(Task.firm_id).where(Task.assignee_id == officer.id,
+                                               Task.firm_id.is_not(None))),
+        Firm.id == showcase.id)
+    result = db.session.execute(update(Firm).where(touched).values(officer_id=officer.id))
+    return result.rowcount or 0
 
 
 def _showcase(maker: FirmMaker, rng: random.Random, tax_code: str) -> Spec:

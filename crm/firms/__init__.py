@@ -4,6 +4,6 @@ from flask import Blueprint
 
 bp = Blueprint("firms", __name__)
 
-from crm.firms import routes, routes_list  # noqa: E402
+from crm.firms import routes, routes_list, routes_portfolio  # noqa: E402
 
-__all__ = ["bp", "routes", "routes_list"]
+__all__ = ["bp", "routes", "routes_list", "routes_portfolio"]

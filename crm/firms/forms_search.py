@@ -16,7 +16,7 @@ from wtforms.validators import ValidationError
 from wtforms.widgets import Select
 
 from crm.display import country_name, label, provinces, reference_table
-from crm.firms import queries
+from crm.firms import portfolio, queries
 from crm.firms.queries import FirmFilters
 from crm.models.firm import SIZE_CLASSES
 from crm.validators import hs_code_clean
@@ -93,17 +93,36 @@ class FirmSearchForm(FlaskForm):
     cert = _select(_l("Chứng nhận còn hiệu lực"))
     market = _select(_l("Thị trường mục tiêu"))
     size = _select(_l("Quy mô"))
+    officer = _select(_l("Cán bộ phụ trách"))
     archived = BooleanField(_l("Hiện cả doanh nghiệp đã lưu trữ"))
     sort = _select(_l("Sắp xếp"), default="relevance")
 
     @classmethod
-    def from_args(cls, args: MultiDict[str, str]) -> FirmSearchForm:
-        """The form filled from the query string, with its choices, already validated."""
+    def from_args(cls, args: MultiDict[str, str], me: int | None = None) -> FirmSearchForm:
+        """The form filled from the query string, with its choices, already validated.
+
+        `me`: the signed-in officer, for "my firms" (officer=me).
+        """
         form = cls(formdata=args)
+        form._me = me
         for name, choices in filter_choices().items():
             form[name].choices = choices
+        # Not cached with the others: staff come and go.
+        form.officer.choices = [("", _("Tất cả")), ("me", _("Doanh nghiệp của tôi")),
+                                ("none", _("Chưa có cán bộ phụ trách"))] + [
+            (str(uid), name) for uid, name in portfolio.staff_choices()]
         form.validate()
         return form
+
+    _me: int | None = None
+
+    def _officer_filter(self) -> int | None:
+        value = self._ok(self.officer)
+        if value == "me":
+            return self._me
+        if value == "none":
+            return 0
+        return int(value) if value and value.isdigit() else None
 
     def validate_hs(self, field: StringField) -> None:
         """A product group is an HS chapter, heading or subheading: 2 to 6 digits."""
@@ -126,12 +145,13 @@ class FirmSearchForm(FlaskForm):
             size=self._ok(self.size),
             archived=bool(self.archived.data),
             sort=self._ok(self.sort) or "relevance",
+            officer=self._officer_filter(),
         )
 
     def query_args(self) -> dict[str, str]:
         """The non-empty filters as URL parameters, for page and sort links."""
         args = {name: str(self[name].data).strip() for name in
-                ("q", "province", "hs", "cert", "market", "size", "sort")
+                ("q", "province", "hs", "cert", "market", "size", "officer", "sort")
                 if self[name].data and not self[name].errors}
         if self.archived.data:
             args["archived"] = "y"

@@ -45,6 +45,7 @@ class FirmFilters:
     size: str | None = None
     archived: bool = False
     sort: str = "relevance"
+    officer: int | None = None  # the responsible officer's user id; 0 = firms with none
 
     @property
     def effective_sort(self) -> str:
@@ -115,6 +116,8 @@ def _filter_conditions(f: FirmFilters, today: date) -> list[ColumnElement[bool]]
         conds.append(Firm.province_code == f.province)
     if f.size:
         conds.append(Firm.size_class == f.size)
+    if f.officer is not None:
+        conds.append(_officer_condition(f.officer))
     child_sets = _child_sets(f, today)
     # IN (subquery) rather than a correlated EXISTS: both databases build the set of firm ids
     # once instead of probing the child table for each of 100k firms. Several sets are
@@ -125,6 +128,10 @@ def _filter_conditions(f: FirmFilters, today: date) -> list[ColumnElement[bool]]
     elif child_sets:
         conds.append(Firm.id.in_(intersect(*child_sets)))
     return conds
+
+
+def _officer_condition(officer: int) -> ColumnElement[bool]:
+    return Firm.officer_id.is_(None) if officer == 0 else Firm.officer_id == officer
 
 
 def _province_ranks() -> dict[int, int]:
@@ -177,7 +184,8 @@ class FirmPagination(Pagination):
             return []
         firms = {f.id: f for f in db.session.scalars(
             select(Firm).where(Firm.id.in_(ids))
-            .options(selectinload(Firm.products), selectinload(Firm.certifications)))}
+            .options(selectinload(Firm.products), selectinload(Firm.certifications),
+                     selectinload(Firm.officer)))}
         return [firms[i] for i in ids if i in firms]
 
     def _scan_ids(self, fq: FirmQuery) -> list[int]:
@@ -253,7 +261,8 @@ class EnginePagination(Pagination):
             return []
         firms = {f.id: f for f in db.session.scalars(
             select(Firm).where(Firm.id.in_(found.ids))
-            .options(selectinload(Firm.products), selectinload(Firm.certifications)))}
+            .options(selectinload(Firm.products), selectinload(Firm.certifications),
+                     selectinload(Firm.officer)))}
         return [firms[i] for i in found.ids if i in firms]
 
     def _query_count(self) -> int:
@@ -277,7 +286,10 @@ def _engine_page(f: FirmFilters, reading: Reading, page: int, per_page: int,
             allowed = np.zeros(len(mask), dtype=bool)
             allowed[hs_slots] = True
             mask &= allowed
-        for child in _child_sets(f, today, hs=hs_slots is None):
+        children = _child_sets(f, today, hs=hs_slots is None)
+        if f.officer is not None:  # a portfolio: its ids off ix_firms_officer_id
+            children.append(select(Firm.id).where(_officer_condition(f.officer)))
+        for child in children:
             allowed = np.zeros(len(mask), dtype=bool)
             allowed[index.slots_of(db.session.scalars(child))] = True
             mask &= allowed

@@ -131,11 +131,16 @@ def _conflict(err: UserError, firm: Firm | None, fingerprint: str | None) -> dic
 def show(firm_id: int) -> ResponseReturnValue:
     """Everything about one firm on one screen."""
     firm = firm_or_404(firm_id)
+    is_staff = current_user.role in WRITE_ROLES
+    officer_form = None
+    if is_staff:
+        from crm.firms.routes_portfolio import AssignForm
+
+        officer_form = AssignForm(officer_id=firm.officer_id or 0).setup()
     return render_template(
         "firms/show.html", firm=firm, today=_today(), language_name=language_name,
-        can_edit=can_edit_firm(current_user, firm),
-        is_staff=current_user.role in WRITE_ROLES,
-        personal=sees_personal_data(current_user, firm),
+        can_edit=can_edit_firm(current_user, firm), is_staff=is_staff,
+        personal=sees_personal_data(current_user, firm), officer_form=officer_form,
     )
 
 

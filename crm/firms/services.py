@@ -88,6 +88,7 @@ FIELD_LABELS = {
     "export_revenue_usd": _l("Kim ngạch xuất khẩu"), "languages": _l("Ngôn ngữ"),
     "is_pioneer": _l("Doanh nghiệp tiên phong"), "description": _l("Giới thiệu"),
     "verification_status": _l("Trạng thái xác minh"), "archived": _l("Lưu trữ"),
+    "officer_id": _l("Cán bộ phụ trách"),
     "contacts": _l("Người liên hệ"), "products": _l("Sản phẩm"),
     "certifications": _l("Chứng nhận"), "markets": _l("Thị trường"),
     "stores": _l("Gian hàng TMĐT"), "trademarks": _l("Nhãn hiệu"),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -18,9 +16,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from crm import clock
 from crm.interactions.labels import support_label
 from crm.models.support import INTERACTION_KINDS, OUTCOME_KINDS, OUTCOME_RESULTS
-from crm.validators import NumberRange
+from crm.validators import NumberRange, row_id
 
 REQUIRED = _l("Bắt buộc nhập.")
 NOT_NEGATIVE = _l("Không được âm.")
@@ -51,7 +50,7 @@ class InteractionForm(FlaskForm):
     )
     kind = SelectField(_l("Loại hoạt động"), choices=[], validators=[DataRequired(REQUIRED)])
     occurred_on = DateField(
-        _l("Ngày"), default=date.today, validators=[DataRequired(BAD_DATE)]
+        _l("Ngày"), default=clock.today, validators=[DataRequired(BAD_DATE)]
     )
     officer_id = SelectField(_l("Cán bộ phụ trách"), coerce=_int_or_zero, validate_choice=False)
     programme_id = SelectField(_l("Chương trình"), coerce=_int_or_zero, validate_choice=False)
@@ -85,7 +84,7 @@ class OutcomeForm(FlaskForm):
     )
     kind = SelectField(_l("Loại kết quả"), choices=[], validators=[DataRequired(REQUIRED)])
     result = SelectField(_l("Kết quả theo dõi"), choices=[], validate_choice=False)
-    occurred_on = DateField(_l("Ngày"), default=date.today, validators=[DataRequired(BAD_DATE)])
+    occurred_on = DateField(_l("Ngày"), default=clock.today, validators=[DataRequired(BAD_DATE)])
     programme_id = SelectField(_l("Chương trình"), coerce=_int_or_zero, validate_choice=False)
     opportunity_id = SelectField(
         _l("Cơ hội (nếu có)"), coerce=_int_or_zero, validate_choice=False
@@ -135,6 +134,43 @@ class IndicatorForm(FlaskForm):
         validators=[Optional(), NumberRange(min=0, max=10_000_000, message=NOT_NEGATIVE)],
     )
     submit = SubmitField(_l("Lưu số liệu năm"))
+
+
+class LogFilterForm(FlaskForm):
+    """Filters of the support log page (GET: no CSRF token, bookmarks keep working)."""
+
+    class Meta:
+        csrf = False
+
+    officer = SelectField(_l("Cán bộ"), coerce=_int_or_zero, validate_choice=False)
+    firm = StringField(_l("Doanh nghiệp (tên hoặc mã số thuế)"), validators=[Length(max=120)])
+    kind = SelectField(_l("Loại hoạt động"), choices=[], validate_choice=False)
+    programme = SelectField(_l("Chương trình"), coerce=_int_or_zero, validate_choice=False)
+    date_from = DateField(_l("Từ ngày"), validators=[Optional()])
+    date_to = DateField(_l("Đến ngày"), validators=[Optional()])
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [("", _l("Tất cả"))] + [
+            (k, support_label(k)) for k in INTERACTION_KINDS]
+
+    def filters(self) -> dict[str, object]:
+        """The valid filters as keyword arguments of queries.support_log."""
+        def ok(field: object) -> object:
+            return None if field.errors else (field.data or None)  # type: ignore[attr-defined]
+        kind = ok(self.kind)
+        return {
+            "officer_id": row_id(ok(self.officer)), "firm": (ok(self.firm) or "").strip() or None,
+            "kind": kind if kind in INTERACTION_KINDS else None,
+            "programme_id": row_id(ok(self.programme)), "date_from": ok(self.date_from),
+            "date_to": ok(self.date_to),
+        }
+
+    def query_args(self) -> dict[str, str]:
+        """The filters as URL parameters (page links, the export link)."""
+        return {name: str(self[name].raw_data[0]) for name in
+                ("officer", "firm", "kind", "programme", "date_from", "date_to")
+                if self[name].raw_data and self[name].raw_data[0] and not self[name].errors}
 
 
 class DoneForm(FlaskForm):

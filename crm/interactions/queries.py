@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, case, select
+from sqlalchemy import Select, case, false, select
 from sqlalchemy.orm import selectinload
 
-from crm import clock
+from crm import clock, search
 from crm.extensions import db
 from crm.models import (
     Country,
@@ -136,6 +136,42 @@ def firm_by_id(firm_id: int | None) -> Firm | None:
 def recent_interactions() -> Select:
     """All interactions, newest first (for the support log page)."""
     return select(Interaction).order_by(Interaction.occurred_on.desc(), Interaction.id.desc())
+
+
+def support_log(*, officer_id: int | None = None, firm: str | None = None,
+                kind: str | None = None, programme_id: int | None = None,
+                date_from: date | None = None, date_to: date | None = None) -> Select:
+    """The support log filtered, newest first, with what each row names loaded.
+
+    `firm` is a tax code (or its first digits) or words of the firm's name, accents optional.
+    """
+    stmt = recent_interactions().options(
+        selectinload(Interaction.firm), selectinload(Interaction.officer),
+        selectinload(Interaction.programme))
+    if officer_id:
+        stmt = stmt.where(Interaction.officer_id == officer_id)
+    if kind:
+        stmt = stmt.where(Interaction.kind == kind)
+    if programme_id:
+        stmt = stmt.where(Interaction.programme_id == programme_id)
+    if date_from:
+        stmt = stmt.where(Interaction.occurred_on >= date_from)
+    if date_to:
+        stmt = stmt.where(Interaction.occurred_on <= date_to)
+    if firm:
+        firms = select(Firm.id)
+        prefix = search.tax_code_prefix(firm)
+        if prefix:
+            firms = firms.where(Firm.tax_code >= prefix, Firm.tax_code < prefix + "~")
+        else:
+            tokens = search.query_tokens(firm)
+            if not tokens:
+                return stmt.where(false())
+            dialect = db.session.get_bind().dialect.name
+            firms = firms.where(*(search.word_prefix(Firm.name_search, t, dialect)
+                                  for t in tokens))
+        stmt = stmt.where(Interaction.firm_id.in_(firms))
+    return stmt
 
 
 def today() -> date:

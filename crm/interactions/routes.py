@@ -4,25 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from crm import display, paging
+from crm import audit, clock, display, paging
 from crm.auth.policy import READ_ROLES, WRITE_ROLES, firm_or_404, roles_required
 from crm.errors import UserError
 from crm.extensions import db
-from crm.interactions import bp, queries, services
-from crm.interactions.forms import DoneForm, IndicatorForm, InteractionForm, OutcomeForm
+from crm.interactions import bp, exports, queries, services
+from crm.interactions.forms import (
+    DoneForm,
+    IndicatorForm,
+    InteractionForm,
+    LogFilterForm,
+    OutcomeForm,
+)
 from crm.interactions.labels import support_label
 from crm.kpi import format_value
 from crm.models import Firm, Task
+from crm.programmes import queries as programme_queries
 from crm.validators import normalize_tax_code
 
 NONE_CHOICE = (0, "—")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.app_context_processor
@@ -64,12 +72,38 @@ def _prefill_firm(form: FlaskForm) -> Firm | None:
     return firm
 
 
+def _log_filter_form() -> LogFilterForm:
+    form = LogFilterForm(formdata=request.args)
+    form.officer.choices = [NONE_CHOICE, *queries.officer_choices()]
+    form.programme.choices = [NONE_CHOICE, *queries.programme_choices()]
+    form.validate()
+    return form
+
+
 @bp.route("/")
 @roles_required(READ_ROLES)
 def index() -> ResponseReturnValue:
-    """The latest support interactions, all firms."""
-    page = paging.paginate(queries.recent_interactions(), per_page=50)
-    return render_template("interactions/index.html", page=page)
+    """The support log: every interaction, filtered by officer, firm, type, programme, dates."""
+    form = _log_filter_form()
+    page = paging.paginate(queries.support_log(**form.filters()), per_page=50)
+    return render_template("interactions/index.html", page=page, form=form,
+                           args=form.query_args())
+
+
+@bp.route("/export.xlsx")
+@roles_required(READ_ROLES)
+def export_xlsx() -> ResponseReturnValue:
+    """The filtered support log as an Excel workbook."""
+    form = _log_filter_form()
+    stmt = queries.support_log(**form.filters())
+    count = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    audit.record_export("support_log", None, None, rows=min(count or 0, exports.EXPORT_LIMIT),
+                        personal_data=[audit.STAFF_NAMES], filters=form.query_args())
+    db.session.commit()
+    return Response(
+        exports.support_log_xlsx(stmt), mimetype=XLSX,
+        headers={"Content-Disposition":
+                 f'attachment; filename="nhat-ky-ho-tro-{clock.today():%Y%m%d}.xlsx"'})
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -83,8 +117,11 @@ def new() -> ResponseReturnValue:
     if not form.is_submitted():
         form.officer_id.data = current_user.id
         form.outcome_check_months.data = services.outcome_check_months()
-        if request.args.get("programme_id", type=int):
-            form.programme_id.data = request.args.get("programme_id", type=int)
+        running = programme_queries.running()
+        # The running programme unless the link says otherwise: an entry logged in a hurry
+        # still counts towards the programme's KPIs.
+        form.programme_id.data = (request.args.get("programme_id", type=int)
+                                  or (running.id if running else 0))
     firm = _prefill_firm(form)
     if form.validate_on_submit():
         try:

@@ -25,6 +25,7 @@ from matching.text import fold
 
 if TYPE_CHECKING:
     from crm.models.product import Certification, Product
+    from crm.models.user import User
 
 LEGAL_FORMS = (
     "llc",  # Công ty TNHH
@@ -104,6 +105,10 @@ class Firm(TimestampMixin, db.Model):
     archived: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     # Set when this firm was merged into another (crm/duplicates): shown as a link on its page.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id"), index=True)
+    # The officer who follows the firm (its portfolio); users.firm_id points back, so the
+    # constraint is named and added after both tables (use_alter) to break the cycle.
+    officer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", use_alter=True, name="fk_firms_officer_id_users"), index=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
@@ -127,6 +132,7 @@ class Firm(TimestampMixin, db.Model):
         back_populates="firm", cascade="all, delete-orphan", order_by="Trademark.id"
     )
     merged_into: Mapped[Firm | None] = relationship(remote_side="Firm.id")
+    officer: Mapped[User | None] = relationship(foreign_keys=[officer_id])
 
     @validates("name", "name_en")
     def _fold_name(self, key: str, value: str | None) -> str | None:

@@ -28,7 +28,7 @@ class User(UserMixin, TimestampMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20))
     firm_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    firm: Mapped[Firm | None] = relationship()
+    firm: Mapped[Firm | None] = relationship(foreign_keys=[firm_id])
     # Bumped when the password changes: sessions carrying an older value are logged out.
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Base32 TOTP secret once a second factor is confirmed (None: password only).

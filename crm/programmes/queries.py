@@ -30,6 +30,15 @@ def programmes() -> list[Programme]:
     ))
 
 
+def running(today: date | None = None) -> Programme | None:
+    """The programme whose period holds this year (the latest started, if several): what
+    the support form and the home page default to."""
+    year = (today or clock.today()).year
+    return db.session.scalar(
+        select(Programme).where(Programme.start_year <= year, Programme.end_year >= year)
+        .order_by(Programme.start_year.desc(), Programme.id.desc()).limit(1))
+
+
 def programme_years(programme: Programme) -> list[int]:
     """The programme's years, in order."""
     return list(range(programme.start_year, programme.end_year + 1))

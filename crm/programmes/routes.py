@@ -21,8 +21,9 @@ MANAGE_ROLES = frozenset({"admin", "manager"})
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _year(programme: Programme, *, default_period: bool = False) -> int | None:
-    """?year= within the programme's period; otherwise this year (clamped) or None."""
+def _year(programme: Programme, *, default_period: bool = False,
+          ahead: int = 0) -> int | None:
+    """?year= within the programme's period; otherwise this year + `ahead` (clamped) or None."""
     raw = request.args.get("year", "")
     if raw == "all" or (not raw and default_period):
         return None
@@ -30,7 +31,7 @@ def _year(programme: Programme, *, default_period: bool = False) -> int | None:
         if not raw.isdigit() or not programme.start_year <= int(raw) <= programme.end_year:
             abort(404)
         return int(raw)
-    return min(max(clock.today().year, programme.start_year), programme.end_year)
+    return min(max(clock.today().year + ahead, programme.start_year), programme.end_year)
 
 
 def _filters() -> dict:
@@ -170,7 +171,7 @@ def report_xlsx(programme_id: int) -> ResponseReturnValue:
 def proposal(programme_id: int) -> ResponseReturnValue:
     """The activity-proposal form (annex 2) filled from planned activities, printable."""
     programme = db.get_or_404(Programme, programme_id)
-    year = _year(programme)
+    year = _year(programme, ahead=1)  # a proposal plans next year's activities
     filled = reports.proposal(programme, year, request.args.get("lead_unit"))
     return render_template("programmes/proposal.html", programme=programme, p=filled,
                            years=queries.programme_years(programme), today=clock.today())
@@ -181,7 +182,7 @@ def proposal(programme_id: int) -> ResponseReturnValue:
 def proposal_xlsx(programme_id: int) -> ResponseReturnValue:
     """The activity-proposal form as an Excel workbook."""
     programme = db.get_or_404(Programme, programme_id)
-    year = _year(programme)
+    year = _year(programme, ahead=1)
     filled = reports.proposal(programme, year, request.args.get("lead_unit"))
     audit.record_export("proposal", "programme", programme.id, year=year,
                         rows=len(filled.items), personal_data=[])

@@ -7,6 +7,13 @@
       if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); }
     });
   });
+  // "Select the whole page" box of the firm list's bulk assignment.
+  document.querySelectorAll("input[data-select-all]").forEach(function (all) {
+    all.addEventListener("change", function () {
+      document.querySelectorAll('input[name="' + all.dataset.selectAll + '"]').forEach(
+        function (box) { box.checked = all.checked; });
+    });
+  });
   // Refill the commune select when the province changes.
   document.querySelectorAll("select[data-communes-url]").forEach(function (province) {
     var commune = document.getElementById(province.dataset.communeSelect);
