@@ -138,3 +138,23 @@ def test_main_pages_have_no_serious_accessibility_violation(page: Page) -> None:
         if violations:
             found[path] = violations
     assert not found, json.dumps(found, ensure_ascii=False, indent=1)
+
+
+def test_import_journey_upload_dry_run_import_then_find_the_firm(page: Page, tmp_path) -> None:
+    from crm.validators import synthetic_tax_codes
+
+    tax_code = next(synthetic_tax_codes(1, prefix="77"))
+    sheet = tmp_path / "danh-sach.csv"
+    sheet.write_text(
+        "STT,Tên doanh nghiệp,Mã số thuế,Tỉnh/Thành phố,Sản phẩm chính,Mã HS\n"
+        f"1,Công ty TNHH Nước Mắm Thử Trình Duyệt,{tax_code},Khánh Hòa,Nước mắm cá cơm,210390\n",
+        encoding="utf-8-sig")
+    login(page, "officer@demo.vn")
+    page.goto("/imports/")
+    page.set_input_files("input[type=file]", str(sheet))
+    page.locator("main form [type=submit]").first.click()
+    page.get_by_role("button", name="Chạy thử (không ghi gì)").click()
+    page.get_by_role("button", name="Nhập dữ liệu").click()
+    expect(page.locator("main")).to_contain_text("danh-sach.csv")
+    page.goto(f"/firms/?q={tax_code}")
+    expect(page.locator("main")).to_contain_text("Nước Mắm Thử Trình Duyệt")
