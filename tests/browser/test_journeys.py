@@ -158,3 +158,49 @@ def test_import_journey_upload_dry_run_import_then_find_the_firm(page: Page, tmp
     expect(page.locator("main")).to_contain_text("danh-sach.csv")
     page.goto(f"/firms/?q={tax_code}")
     expect(page.locator("main")).to_contain_text("Nước Mắm Thử Trình Duyệt")
+
+
+def _tab_to(page: Page, text: str, limit: int = 40) -> None:
+    """Press Tab until the focused element's text is `text` (keyboard only, no mouse)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => (document.activeElement.innerText || '').trim()") == text:
+            return
+    raise AssertionError(f"{text!r} is not reachable with Tab")
+
+
+def _focus_is_visible(page: Page) -> bool:
+    """Whether the focused element shows a focus ring (outline or box shadow)."""
+    return page.evaluate("""() => {
+        const s = getComputedStyle(document.activeElement);
+        const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0;
+        return outline || (s.boxShadow && s.boxShadow !== 'none');
+    }""")
+
+
+def test_keyboard_only_sign_in_skip_link_and_menu_with_visible_focus(page: Page) -> None:
+    from crm.demodata.demoset import DEMO_PASSWORD
+
+    page.goto("/login")
+    page.focus("input[name=email]")
+    page.keyboard.type("officer@demo.vn")
+    page.keyboard.press("Tab")
+    page.keyboard.type(DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    expect(page.locator("h1")).to_have_text("Việc của tôi")
+    page.keyboard.press("Tab")  # the first stop is the skip link, shown when focused
+    skip = page.get_by_role("link", name="Bỏ qua menu")
+    expect(skip).to_be_focused()
+    assert skip.is_visible()
+    _tab_to(page, "Doanh nghiệp")
+    assert _focus_is_visible(page)
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    expect(page).to_have_url(re.compile(r"/firms/"))
+    page.focus("input[name=q]")
+    assert _focus_is_visible(page)
+    page.keyboard.type("yen sao")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    expect(page.locator("main")).to_contain_text("Yến")
