@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     DecimalField,
     HiddenField,
@@ -148,14 +149,16 @@ class LogFilterForm(FlaskForm):
     programme = SelectField(_l("Chương trình"), coerce=_int_or_zero, validate_choice=False)
     date_from = DateField(_l("Từ ngày"), validators=[Optional()])
     date_to = DateField(_l("Đến ngày"), validators=[Optional()])
+    mine = BooleanField(_l("Chỉ doanh nghiệp tôi phụ trách"))
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.kind.choices = [("", _l("Tất cả"))] + [
             (k, support_label(k)) for k in INTERACTION_KINDS]
 
-    def filters(self) -> dict[str, object]:
-        """The valid filters as keyword arguments of queries.support_log."""
+    def filters(self, me: int | None = None) -> dict[str, object]:
+        """The valid filters as keyword arguments of queries.support_log (`me`: the user whose
+        portfolio "my firms" means)."""
         def ok(field: object) -> object:
             return None if field.errors else (field.data or None)  # type: ignore[attr-defined]
         kind = ok(self.kind)
@@ -164,12 +167,13 @@ class LogFilterForm(FlaskForm):
             "kind": kind if kind in INTERACTION_KINDS else None,
             "programme_id": row_id(ok(self.programme)), "date_from": ok(self.date_from),
             "date_to": ok(self.date_to),
+            "portfolio_of": me if self.mine.data else None,
         }
 
     def query_args(self) -> dict[str, str]:
         """The filters as URL parameters (page links, the export link)."""
         return {name: str(self[name].raw_data[0]) for name in
-                ("officer", "firm", "kind", "programme", "date_from", "date_to")
+                ("officer", "firm", "kind", "programme", "date_from", "date_to", "mine")
                 if self[name].raw_data and self[name].raw_data[0] and not self[name].errors}
 
 

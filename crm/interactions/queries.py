@@ -140,16 +140,21 @@ def recent_interactions() -> Select:
 
 def support_log(*, officer_id: int | None = None, firm: str | None = None,
                 kind: str | None = None, programme_id: int | None = None,
-                date_from: date | None = None, date_to: date | None = None) -> Select:
+                date_from: date | None = None, date_to: date | None = None,
+                portfolio_of: int | None = None) -> Select:
     """The support log filtered, newest first, with what each row names loaded.
 
-    `firm` is a tax code (or its first digits) or words of the firm's name, accents optional.
+    `firm` is a tax code (or its first digits) or words of the firm's name, accents optional;
+    `portfolio_of`: only firms that officer is responsible for ("my firms").
     """
     stmt = recent_interactions().options(
         selectinload(Interaction.firm), selectinload(Interaction.officer),
         selectinload(Interaction.programme))
     if officer_id:
         stmt = stmt.where(Interaction.officer_id == officer_id)
+    if portfolio_of:
+        stmt = stmt.where(Interaction.firm_id.in_(
+            select(Firm.id).where(Firm.officer_id == portfolio_of)))
     if kind:
         stmt = stmt.where(Interaction.kind == kind)
     if programme_id:

@@ -85,7 +85,8 @@ def _log_filter_form() -> LogFilterForm:
 def index() -> ResponseReturnValue:
     """The support log: every interaction, filtered by officer, firm, type, programme, dates."""
     form = _log_filter_form()
-    page = paging.paginate(queries.support_log(**form.filters()), per_page=50)
+    page = paging.paginate(queries.support_log(**form.filters(me=current_user.id)),
+                           per_page=50)
     return render_template("interactions/index.html", page=page, form=form,
                            args=form.query_args())
 
@@ -95,7 +96,7 @@ def index() -> ResponseReturnValue:
 def export_xlsx() -> ResponseReturnValue:
     """The filtered support log as an Excel workbook."""
     form = _log_filter_form()
-    stmt = queries.support_log(**form.filters())
+    stmt = queries.support_log(**form.filters(me=current_user.id))
     count = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     audit.record_export("support_log", None, None, rows=min(count or 0, exports.EXPORT_LIMIT),
                         personal_data=[audit.STAFF_NAMES], filters=form.query_args())

@@ -64,6 +64,20 @@ def test_support_log_filters_by_officer_firm_type_programme_and_dates(client, db
     assert client.get("/support/?date_from=31-31-2027&kind=nonsense").status_code == 200
 
 
+def test_support_log_narrows_to_my_firms(client, db, officer):
+    """"My firms" is the officer's portfolio, whoever logged the support."""
+    other, _prog, yen, tom = _seed(db, officer)
+    yen.officer_id = officer.id
+    tom.officer_id = other.id
+    db.session.commit()
+    html = client.get("/support/?mine=y").get_data(as_text=True)
+    table = html.split('id="support-log"')[1]
+    assert "Tư vấn nhãn mác Halal" in table
+    assert "Tập huấn TMĐT" in table  # logged by another officer, on my firm
+    assert "Hội chợ Gulfood" not in table  # logged by me, on a firm someone else follows
+    assert 'name="mine"' in html
+
+
 def test_support_log_exports_the_filtered_rows_to_excel(client, db, officer):
     _other, prog, _yen, _tom = _seed(db, officer)
     page = client.get(f"/support/?programme={prog.id}").get_data(as_text=True)
