@@ -26,12 +26,7 @@ from sqlalchemy import func, select
 
 from crm.extensions import db
 from crm.memory import settle_long_lived
-from crm.models import (
-    Firm,
-    Interaction,
-    ShortlistEntry,
-    ShortlistEvent,
-)
+from crm.models import Firm, Interaction, ShortlistEntry, ShortlistEvent
 from crm.ranking.records import firm_key, firm_records
 from matching.index import FirmIndex
 

@@ -9,10 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from crm.models import (
-    Firm,
-    Opportunity,
-)
+from crm.models import Firm, Opportunity
 from crm.ranking.index import LiveIndex, live, live_index
 from crm.ranking.records import firm_key, opportunity_record
 from crm.refdata import matching_reference
