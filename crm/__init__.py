@@ -27,6 +27,7 @@ BLUEPRINTS: list[tuple[str, str | None]] = [
     ("verification", "/verification"),
     ("partners", "/partners"),
     ("opportunities", "/opportunities"),
+    ("meetings", "/meetings"),
     ("interactions", "/support"),
     ("programmes", "/programmes"),
     ("imports", "/imports"),

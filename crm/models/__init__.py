@@ -10,6 +10,15 @@ from crm.models.firm import (
     Trademark,
 )
 from crm.models.learning import LearnedModel
+from crm.models.meeting import (
+    Counterpart,
+    EventFirm,
+    Interpreter,
+    Meeting,
+    MeetingEvent,
+    MeetingRequest,
+    MeetingSession,
+)
 from crm.models.message import Message, OutboxEmail
 from crm.models.notice import Notice, NoticeTarget
 from crm.models.opportunity import (
@@ -41,10 +50,12 @@ __all__ = [
     "CertificationScheme",
     "ChangeRecord",
     "Contact",
+    "Counterpart",
     "Country",
     "Document",
     "DuplicateDecision",
     "EcommerceStore",
+    "EventFirm",
     "Firm",
     "FirmIndicator",
     "FirmMarket",
@@ -52,11 +63,16 @@ __all__ = [
     "HsCode",
     "IdempotentRequest",
     "Interaction",
+    "Interpreter",
     "Invitation",
     "LearnedModel",
     "MarketGroupMember",
     "MarketRequirement",
     "MarketRequirementChange",
+    "Meeting",
+    "MeetingEvent",
+    "MeetingRequest",
+    "MeetingSession",
     "Message",
     "Notice",
     "NoticeTarget",

@@ -1,0 +1,263 @@
+"""Writes of the B2B meetings: check the rules, add/flush, never commit."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, time
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import delete, select
+
+from crm.errors import UserError
+from crm.extensions import db
+from crm.meetings.scheduler import Agenda, InterpreterSpec, Placement, Problem, Request, schedule
+from crm.models import (
+    Counterpart,
+    Country,
+    EventFirm,
+    Interpreter,
+    Meeting,
+    MeetingEvent,
+    MeetingRequest,
+    MeetingSession,
+    Opportunity,
+    Partner,
+    ShortlistEntry,
+    User,
+)
+from crm.models.base import utcnow
+from crm.models.meeting import COUNTERPART_KINDS, MEETING_STATUSES, REQUESTED_BY
+from crm.partners.services import clean_hs_prefixes, split_list
+
+# Firms that take part: confirmed on the shortlist, or already marked as participating.
+PARTICIPATING = ("confirmed", "participated")
+MAX_TABLES = 500
+
+
+def clean_languages(raw: Any, field: str = "languages") -> list[str]:
+    """ISO 639-1 codes ("vi, en"), lower case, without repeats."""
+    out: list[str] = []
+    for item in split_list(raw):
+        code = item.strip().lower()
+        if not re.fullmatch(r"[a-z]{2}", code):
+            raise UserError(_("Mã ngôn ngữ “%(code)s” không hợp lệ: cần 2 chữ cái (vd. vi, en).",
+                              code=item), field=field)
+        if code not in out:
+            out.append(code)
+    return out
+
+
+def _name(raw: Any, field: str = "name") -> str:
+    text = (raw or "").strip()
+    if not text:
+        raise UserError(_("Vui lòng nhập tên."), field=field)
+    return text[:255]
+
+
+def create_event(opportunity: Opportunity, data: dict, by: User | None) -> MeetingEvent:
+    """A meeting event under an opportunity."""
+    tables = data.get("tables") or 0
+    if not 1 <= tables <= MAX_TABLES:
+        raise UserError(_("Số bàn phải từ 1 đến %(n)d.", n=MAX_TABLES), field="tables")
+    event = MeetingEvent(opportunity_id=opportunity.id, name=_name(data.get("name")),
+                         location=(data.get("location") or "").strip() or None, tables=tables,
+                         created_by_id=by.id if by else None)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def _minutes(t: time) -> int:
+    return t.hour * 60 + t.minute
+
+
+def add_session(event: MeetingEvent, day: date, starts_at: time, ends_at: time,
+                slot_minutes: int) -> MeetingSession:
+    """A session; refused if empty, not cut evenly into slots, or overlapping another."""
+    length = _minutes(ends_at) - _minutes(starts_at)
+    if length <= 0:
+        raise UserError(_("Giờ kết thúc phải sau giờ bắt đầu."), field="ends_at")
+    if not slot_minutes or slot_minutes < 5:
+        raise UserError(_("Mỗi lượt gặp dài ít nhất 5 phút."), field="slot_minutes")
+    if length % slot_minutes:
+        raise UserError(_("Phiên dài %(length)d phút không chia hết cho lượt %(slot)d phút.",
+                          length=length, slot=slot_minutes), field="slot_minutes")
+    for other in event.sessions:
+        if (other.day == day and _minutes(other.starts_at) < _minutes(ends_at)
+                and _minutes(starts_at) < _minutes(other.ends_at)):
+            raise UserError(_("Phiên trùng giờ với phiên %(start)s-%(end)s cùng ngày.",
+                              start=other.starts_at.strftime("%H:%M"),
+                              end=other.ends_at.strftime("%H:%M")), field="starts_at")
+    session = MeetingSession(event=event, day=day, starts_at=starts_at, ends_at=ends_at,
+                             slot_minutes=slot_minutes)
+    db.session.add(session)
+    db.session.flush()
+    return session
+
+
+def add_interpreter(event: MeetingEvent, data: dict) -> Interpreter:
+    """An interpreter; they must speak at least two languages to bridge anyone."""
+    languages = clean_languages(data.get("languages"))
+    if len(languages) < 2:
+        raise UserError(_("Phiên dịch viên cần ít nhất hai ngôn ngữ."), field="languages")
+    interpreter = Interpreter(event=event, name=_name(data.get("name")), languages=languages)
+    db.session.add(interpreter)
+    db.session.flush()
+    return interpreter
+
+
+def add_confirmed_firms(event: MeetingEvent) -> int:
+    """Add the opportunity's confirmed firms not yet in the event; how many were added."""
+    have = {ef.firm_id for ef in event.firms}
+    entries = db.session.scalars(
+        select(ShortlistEntry).where(ShortlistEntry.opportunity_id == event.opportunity_id,
+                                     ShortlistEntry.status.in_(PARTICIPATING))
+        .order_by(ShortlistEntry.id))
+    added = 0
+    for entry in entries:
+        if entry.firm_id in have:
+            continue
+        # Vietnamese firms speak Vietnamese even when the profile does not say so.
+        languages = list(dict.fromkeys(["vi", *(entry.firm.languages or [])]))
+        db.session.add(EventFirm(event=event, firm_id=entry.firm_id, languages=languages))
+        have.add(entry.firm_id)
+        added += 1
+    db.session.flush()
+    return added
+
+
+def add_counterpart(event: MeetingEvent, data: dict) -> Counterpart:
+    """A counterpart, typed in or taken from the partner directory (blanks filled from it)."""
+    partner = None
+    if data.get("partner_id"):
+        partner = db.session.get(Partner, data["partner_id"])
+        if partner is None:
+            raise UserError(_("Không tìm thấy đối tác."), field="partner_id")
+    name = (data.get("name") or "").strip() or (partner.name if partner else "")
+    country = (data.get("country_code") or "").strip().upper() or (
+        partner.country_code if partner else "")
+    if not country or db.session.get(Country, country) is None:
+        raise UserError(_("Vui lòng chọn quốc gia."), field="country_code")
+    kind = data.get("kind") or ""
+    if kind not in COUNTERPART_KINDS:
+        raise UserError(_("Loại đối tác không hợp lệ."), field="kind")
+    hs = clean_hs_prefixes(data.get("hs_prefixes")) or list(partner.hs_prefixes if partner
+                                                            else [])
+    sought = (data.get("products_sought") or "").strip() or (
+        partner.keywords if partner else None)
+    languages = clean_languages(data.get("languages"))
+    if not languages:
+        raise UserError(_("Vui lòng nhập ít nhất một ngôn ngữ."), field="languages")
+    cp = Counterpart(event=event, name=_name(name), kind=kind, country_code=country,
+                     languages=languages, products_sought=sought, hs_prefixes=hs,
+                     partner_id=partner.id if partner else None)
+    db.session.add(cp)
+    db.session.flush()
+    return cp
+
+
+def request_meeting(event: MeetingEvent, event_firm_id: int, counterpart_id: int,
+                    requested_by: str, by: User | None) -> MeetingRequest:
+    """A meeting request between a firm and a counterpart of this event; one per pair."""
+    ef = db.session.get(EventFirm, event_firm_id)
+    cp = db.session.get(Counterpart, counterpart_id)
+    if ef is None or cp is None or ef.event_id != event.id or cp.event_id != event.id:
+        raise UserError(_("Doanh nghiệp hoặc đối tác không thuộc sự kiện này."))
+    if requested_by not in REQUESTED_BY:
+        raise UserError(_("Bên đề nghị không hợp lệ."))
+    taken = db.session.scalar(select(MeetingRequest.id).where(
+        MeetingRequest.event_firm_id == ef.id, MeetingRequest.counterpart_id == cp.id))
+    if taken is not None:
+        raise UserError(_("Đã có đề nghị gặp giữa %(firm)s và %(cp)s.",
+                          firm=ef.firm.name, cp=cp.name))
+    req = MeetingRequest(event_id=event.id, event_firm_id=ef.id, counterpart_id=cp.id,
+                         requested_by=requested_by, status="requested",
+                         created_by_id=by.id if by else None)
+    db.session.add(req)
+    db.session.flush()
+    return req
+
+
+def answer_request(req: MeetingRequest, accept: bool) -> None:
+    """Accept or decline; declining drops a meeting not yet held."""
+    if req.meeting is not None and req.meeting.status in ("held", "no_show"):
+        raise UserError(_("Cuộc gặp đã diễn ra, không thể đổi câu trả lời."))
+    req.status = "accepted" if accept else "declined"
+    req.answered_at = utcnow()
+    if not accept and req.meeting is not None:
+        db.session.delete(req.meeting)
+    db.session.flush()
+
+
+@dataclass
+class BuildResult:
+    """What "build agenda" did."""
+
+    accepted: int
+    kept: int  # meetings already held / no-show, not moved
+    agenda: Agenda
+
+
+def _slots(event: MeetingEvent) -> list[tuple[MeetingSession, int]]:
+    return [(s, i) for s in event.sessions for i in range(s.slot_count)]
+
+
+def build_agenda(event: MeetingEvent) -> BuildResult:
+    """Re-plan the accepted requests: scheduled meetings are redone, held / no-show kept."""
+    if not event.sessions:
+        raise UserError(_("Hãy thêm ít nhất một phiên gặp trước khi xếp lịch."))
+    slots = _slots(event)
+    slot_no = {(s.id, i): n for n, (s, i) in enumerate(slots)}
+    by_session: dict[int, set[int]] = {}
+    for n, (s, _i) in enumerate(slots):
+        by_session.setdefault(s.id, set()).add(n)
+
+    def attends(session_ids: list[int]) -> frozenset[int] | None:
+        if not session_ids:
+            return None
+        return frozenset(n for sid in session_ids for n in by_session.get(sid, ()))
+
+    accepted = list(db.session.scalars(select(MeetingRequest).where(
+        MeetingRequest.event_id == event.id, MeetingRequest.status == "accepted")
+        .order_by(MeetingRequest.id)))
+    fixed: list[Placement] = []
+    requests: list[Request] = []
+    for r in accepted:
+        m = r.meeting
+        if m is not None and m.status == "cancelled":
+            continue  # cancelled by hand: not planned again
+        requests.append(Request(
+            r.id, r.event_firm_id, r.counterpart_id, frozenset(r.event_firm.languages or []),
+            frozenset(r.counterpart.languages or []), attends(r.event_firm.session_ids or []),
+            attends(r.counterpart.session_ids or [])))
+        if m is not None and m.status in ("held", "no_show"):
+            fixed.append(Placement(r.id, slot_no[m.session_id, m.slot_index], m.table_no,
+                                   m.interpreter_id))
+    fixed_ids = {p.request_id for p in fixed}
+    db.session.execute(delete(Meeting).where(
+        Meeting.status == "scheduled",
+        Meeting.request_id.in_(select(MeetingRequest.id)
+                               .where(MeetingRequest.event_id == event.id))))
+    db.session.expire_all()
+    problem = Problem(len(slots), event.tables, requests,
+                      [InterpreterSpec(i.id, frozenset(i.languages or []))
+                       for i in event.interpreters], fixed)
+    agenda = schedule(problem)
+    for p in agenda.placements:
+        session, index = slots[p.slot]
+        db.session.add(Meeting(request_id=p.request_id, session_id=session.id,
+                               slot_index=index, table_no=p.table,
+                               interpreter_id=p.interpreter, status="scheduled"))
+    db.session.flush()
+    return BuildResult(len(requests), len(fixed_ids), agenda)
+
+
+def mark_meeting(meeting: Meeting, status: str, note: str | None) -> None:
+    """Held, no-show or cancelled, with a note on the outcome."""
+    if status not in MEETING_STATUSES:
+        raise UserError(_("Trạng thái không hợp lệ."), field="status")
+    meeting.status = status
+    meeting.outcome_note = (note or "").strip() or None
+    db.session.flush()
