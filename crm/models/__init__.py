@@ -30,6 +30,7 @@ from crm.models.reference import (
     MarketRequirement,
     MarketRequirementChange,
 )
+from crm.models.storage import ImportUpload, StoredFile
 from crm.models.support import FirmIndicator, Interaction, Outcome, Task
 from crm.models.token import ApiToken, IdempotentRequest
 from crm.models.user import User
@@ -51,6 +52,7 @@ __all__ = [
     "FirmMerge",
     "HsCode",
     "IdempotentRequest",
+    "ImportUpload",
     "Interaction",
     "Invitation",
     "LearnedModel",
@@ -71,6 +73,7 @@ __all__ = [
     "RegistrationRequest",
     "ShortlistEntry",
     "ShortlistEvent",
+    "StoredFile",
     "Task",
     "Trademark",
     "User",
