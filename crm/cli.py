@@ -99,6 +99,7 @@ def _register_optional_commands() -> None:
                     messaging.outbox_command):
         cli.add_command(command)
     cli.add_command(importlib.import_module("crm.auth.cli").token_command)
+    cli.add_command(importlib.import_module("crm.storage").files_command)
 
 
 _register_optional_commands()

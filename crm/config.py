@@ -44,6 +44,9 @@ class Config:
     FIRMS_PER_PAGE = 25
     # Imports of more rows than this run on a streamed page that shows their progress.
     IMPORT_STREAM_ROWS = 2000
+    # Where uploaded scans and import files live (crm/storage.py): "local" (instance/, one
+    # host) or "database" (the stored_files table, shared by every app host).
+    FILE_STORAGE = os.environ.get("CRM_FILE_STORAGE", "local")
     WTF_CSRF_TIME_LIMIT = None  # a long form session must not lose its edits
     # Login throttling (Flask-Limiter): memory:// suits one process (the SQLite demo); with
     # several gunicorn workers use redis://127.0.0.1:6379 so they share the counters.

@@ -13,7 +13,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     stream_template,
     stream_with_context,
     url_for,
@@ -22,7 +21,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from crm import audit
+from crm import audit, storage
 from crm.auth.policy import WRITE_ROLES, roles_required
 from crm.errors import UserError
 from crm.extensions import db
@@ -36,7 +35,11 @@ from crm.imports.services import ImportReport, Steps, Take
 log = logging.getLogger("crm.imports")
 PREVIEW_ROWS = 5
 SHOWN_ROWS = 200  # rows listed per section of a report; the counts cover all of them
-CONFLICT_PREFIX = "conflict-"  # radio "conflict-<row>-<key>": "keep" (default) or "file"
+CONFLICT_PREFIX = "conflict-"
+REJECTED_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv",
+}  # radio "conflict-<row>-<key>": "keep" (default) or "file"
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -49,22 +52,26 @@ def index() -> ResponseReturnValue:
         try:
             token = services.save_upload(upload, upload.filename or "", by=current_user)
         except UserError as err:
+            db.session.rollback()
             form.file.errors.append(err.message)
         else:
+            db.session.commit()
             return redirect(url_for("imports.mapping", token=token))
     return render_template("imports/upload.html", form=form)
 
 
-def _upload_or_404(token: str) -> tuple[dict, object]:
+def _upload_or_404(token: str) -> dict:
     try:
         return services.load_upload(token, by=current_user)
     except (KeyError, ValueError):
         abort(404)
 
 
-def _read(path: object, kind: str) -> parsing.Table | None:
+def _read(token: str, kind: str) -> parsing.Table | None:
     try:
-        return parsing.read_table(path, kind)  # type: ignore[arg-type]
+        return services.read_upload(token, kind)
+    except KeyError:
+        abort(404)
     except UserError as err:
         flash(err.message, "error")
         return None
@@ -74,8 +81,8 @@ def _read(path: object, kind: str) -> parsing.Table | None:
 @roles_required(WRITE_ROLES)
 def mapping(token: str) -> ResponseReturnValue:
     """Show the column mapping; on POST save it and run the dry run."""
-    meta, path = _upload_or_404(token)
-    table = _read(path, meta["kind"])
+    meta = _upload_or_404(token)
+    table = _read(token, meta["kind"])
     if table is None:
         return redirect(url_for("imports.index"))
     form = MappingForm()
@@ -86,6 +93,7 @@ def mapping(token: str) -> ResponseReturnValue:
         chosen = [request.form.get(f"col_{i}") or None for i in range(len(table.headings))]
         chosen = [c if c in FIELDS else None for c in chosen]
         services.save_mapping(token, chosen)
+        db.session.commit()  # the run may reach another app host: it reads the mapping
         try:
             report = services.plan_import(table, chosen)
         except UserError as err:
@@ -103,7 +111,7 @@ def mapping(token: str) -> ResponseReturnValue:
 @roles_required(WRITE_ROLES)
 def run(token: str) -> ResponseReturnValue:
     """Import: all-or-nothing, or the valid rows with the rejected ones given back."""
-    meta, path = _upload_or_404(token)
+    meta = _upload_or_404(token)
     form = RunForm()
     if not form.validate_on_submit():
         flash(_("Chọn cách nhập."), "error")
@@ -112,7 +120,7 @@ def run(token: str) -> ResponseReturnValue:
     if partial and not form.confirm_partial.data:
         flash(_("Hãy đánh dấu xác nhận trước khi nhập một phần tệp."), "error")
         return redirect(url_for("imports.mapping", token=token))
-    table = _read(path, meta["kind"])
+    table = _read(token, meta["kind"])
     if table is None:
         return redirect(url_for("imports.index"))
     job = _ImportJob(token, meta, table, partial, True if form.take_all.data else _choices())
@@ -179,9 +187,11 @@ class _ImportJob:
                            "hoặc báo quản trị viên.")
             return
         if report.errors:
-            out = services.rejected_path(self.token, self.meta["kind"])
-            services.write_rejected(self.table, report, out)
-            self.rejected_file = out.name
+            name = services.rejected_name(self.token, self.meta["kind"])
+            data, _count = services.rejected_bytes(self.table, report, self.meta["kind"])
+            services.upload_storage().put(name, data)
+            db.session.commit()
+            self.rejected_file = name
         log.info("import %s by user %s: %s", self.meta["filename"], current_user.id,
                  report.summary())
         self.report = report
@@ -201,9 +211,7 @@ def _lines(steps: Steps, text: str) -> Iterator[str]:
 @roles_required(WRITE_ROLES)
 def rejected(token: str) -> ResponseReturnValue:
     """Download the rows that were not imported, with their errors."""
-    meta, _path = _upload_or_404(token)
-    path = services.rejected_path(token, meta["kind"])
-    if not path.exists():
-        abort(404)
+    meta = _upload_or_404(token)
     stem = (meta["filename"].rsplit(".", 1)[0] or "import")[:80]
-    return send_file(path, as_attachment=True, download_name=f"{stem}-dong-loi.{meta['kind']}")
+    return storage.download(services.upload_storage(), services.rejected_name(token, meta["kind"]),
+                            REJECTED_TYPES[meta["kind"]], f"{stem}-dong-loi.{meta['kind']}")

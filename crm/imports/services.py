@@ -9,9 +9,9 @@ what makes 100,000 rows fit in a minute.
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
+import tempfile
 import time
 from collections.abc import Callable, Collection, Generator, Iterable
 from dataclasses import dataclass, field
@@ -21,13 +21,11 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import selectinload
 
 from crm import history, spreadsheets
-from crm.config import INSTANCE_DIR
 from crm.display import commune_province
 from crm.duplicates.names import legal_form_of, name_key
 from crm.duplicates.queries import merge_targets
@@ -42,11 +40,13 @@ from crm.models import (
     Contact,
     Firm,
     FirmMarket,
+    ImportUpload,
     Product,
     User,
 )
 from crm.models.base import utcnow
 from crm.models.portal import FIELD_CREATED
+from crm.storage import FileStorage, storage
 from crm.validators import normalize_tax_code
 from matching.text import fold
 
@@ -238,63 +238,73 @@ def compare(key: str, old: Any, new: Any) -> str:
 
 # --- uploads kept between the dry run and the import -----------------------------------------
 
-def upload_dir() -> Path:
-    """instance/imports (or IMPORT_DIR): where uploads wait, never inside the web root."""
-    path = Path(current_app.config.get("IMPORT_DIR") or INSTANCE_DIR / "imports")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def upload_storage() -> FileStorage:
+    """Where uploads wait: instance/imports (or IMPORT_DIR) or the database, never the web root."""
+    return storage("imports")
+
+
+def _upload_name(token: str) -> str:
+    return f"{token}.upload"
+
+
+def rejected_name(token: str, kind: str) -> str:
+    """The stored name of an upload's rejected rows."""
+    return f"{token}.rejected.{kind}"
 
 
 def save_upload(stream: Any, filename: str, by: User | None) -> str:
-    """Store an uploaded file under a random id after checking its type by content."""
+    """Store an uploaded file under a random id after checking its type by content.
+
+    The file goes to the configured storage and the wizard's state (file name, kind, owner,
+    mapping) to the import_uploads table: the dry run and the import may reach different
+    app hosts. Flushes; the view commits.
+    """
     token = secrets.token_hex(16)
-    path = upload_dir() / f"{token}.upload"
-    if hasattr(stream, "save"):
-        stream.save(path)
-    else:
-        path.write_bytes(stream.read())
-    try:
+    data = stream.read()
+    with tempfile.TemporaryDirectory(prefix="crm-import-") as tmp:
+        path = Path(tmp) / "upload"
+        path.write_bytes(data)
         kind = parsing.detect_kind(path)
         table = parsing.read_table(path, kind)
-    except UserError:
-        path.unlink(missing_ok=True)
-        raise
-    meta = {"filename": Path(filename or "").name[:200], "kind": kind,
-            "user_id": by.id if by is not None else None,
-            "mapping": guess_mapping(table.headings), "uploaded_at": utcnow().isoformat()}
-    _meta_path(token).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    upload_storage().put(_upload_name(token), data)
+    db.session.add(ImportUpload(token=token, filename=Path(filename or "").name[:200],
+                                kind=kind, user_id=by.id if by is not None else None,
+                                mapping=guess_mapping(table.headings)))
+    db.session.flush()
     return token
 
 
-def _meta_path(token: str) -> Path:
-    return upload_dir() / f"{token}.json"
-
-
-def load_upload(token: str, by: User | None = None) -> tuple[dict[str, Any], Path]:
-    """The upload's metadata and file; KeyError when the id is unknown or not the user's."""
+def _upload_row(token: str) -> ImportUpload:
     if not TOKEN_RE.match(token or ""):
         raise KeyError(token)
-    meta_path = _meta_path(token)
-    path = upload_dir() / f"{token}.upload"
-    if not meta_path.exists() or not path.exists():
+    row = db.session.get(ImportUpload, token)
+    if row is None:
         raise KeyError(token)
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    if by is not None and meta.get("user_id") not in (None, by.id) and by.role != "admin":
+    return row
+
+
+def load_upload(token: str, by: User | None = None) -> dict[str, Any]:
+    """The upload's metadata; KeyError when the id is unknown, its file gone or not the user's."""
+    row = _upload_row(token)
+    if by is not None and row.user_id not in (None, by.id) and by.role != "admin":
         raise KeyError(token)
-    return meta, path
+    if not upload_storage().exists(_upload_name(token)):
+        raise KeyError(token)
+    return {"token": token, "filename": row.filename, "kind": row.kind,
+            "user_id": row.user_id, "mapping": list(row.mapping or []),
+            "uploaded_at": row.uploaded_at}
+
+
+def read_upload(token: str, kind: str) -> parsing.Table:
+    """The uploaded spreadsheet, parsed (UserError when it cannot be read)."""
+    with upload_storage().as_file(_upload_name(token)) as path:
+        return parsing.read_table(path, kind)
 
 
 def save_mapping(token: str, mapping: list[str | None]) -> None:
-    """Remember the user's column mapping for the upload."""
-    meta_path = _meta_path(token)
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    meta["mapping"] = mapping
-    meta_path.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-
-
-def rejected_path(token: str, kind: str) -> Path:
-    """Where the rejected rows of an upload are written."""
-    return upload_dir() / f"{token}.rejected.{kind}"
+    """Remember the user's column mapping for the upload. Flushes; the view commits."""
+    _upload_row(token).mapping = list(mapping)
+    db.session.flush()
 
 
 def check_mapping(mapping: list[str | None]) -> None:
@@ -1017,7 +1027,14 @@ def _present(values: dict[str, Any]) -> dict[str, Any]:
 # --- the rejected rows, given back as a file ---------------------------------------------------
 
 def write_rejected(table: parsing.Table, report: ImportReport, path: Path) -> int:
-    """Write the rows that were not imported, with an error column; returns how many.
+    """Write the rows that were not imported, with an error column; returns how many."""
+    data, count = rejected_bytes(table, report, path.suffix.lstrip("."))
+    path.write_bytes(data)
+    return count
+
+
+def rejected_bytes(table: parsing.Table, report: ImportReport, kind: str) -> tuple[bytes, int]:
+    """The rows that were not imported, with an error column, as an xlsx or csv file.
 
     Cells go through crm.spreadsheets like every export, so that a cell such as
     `=HYPERLINK(...)` in the uploaded file is never evaluated by whoever opens the rejected
@@ -1029,15 +1046,12 @@ def write_rejected(table: parsing.Table, report: ImportReport, path: Path) -> in
     # A sheet cell needs a heading to write (and the officer a name to fix the column by).
     headings = [h or f"({i})" for i, h in enumerate(table.headings, start=1)]
     headings += [ERROR_HEADING, ROW_HEADING]
-    if path.suffix == ".xlsx":
+    if kind == "xlsx":
         wb = spreadsheets.workbook()
         spreadsheets.add_table(wb, "Dong loi", headings, rows)
-        path.write_bytes(spreadsheets.xlsx_bytes(wb))
-    else:
-        with path.open("w", encoding="utf-8", newline="") as fh:
-            for chunk in spreadsheets.csv_chunks(headings, rows, delimiter=table.delimiter):
-                fh.write(chunk)
-    return len(rows)
+        return spreadsheets.xlsx_bytes(wb), len(rows)
+    text = "".join(spreadsheets.csv_chunks(headings, rows, delimiter=table.delimiter))
+    return text.encode("utf-8"), len(rows)
 
 
 def _as_written(value: Any) -> Any:

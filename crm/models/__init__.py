@@ -39,6 +39,7 @@ from crm.models.reference import (
     MarketRequirement,
     MarketRequirementChange,
 )
+from crm.models.storage import ImportUpload, StoredFile
 from crm.models.support import FirmIndicator, Interaction, Outcome, Task
 from crm.models.token import ApiToken, IdempotentRequest
 from crm.models.user import User
@@ -62,6 +63,7 @@ __all__ = [
     "FirmMerge",
     "HsCode",
     "IdempotentRequest",
+    "ImportUpload",
     "Interaction",
     "Interpreter",
     "Invitation",
@@ -87,6 +89,7 @@ __all__ = [
     "RegistrationRequest",
     "ShortlistEntry",
     "ShortlistEvent",
+    "StoredFile",
     "Task",
     "Trademark",
     "User",

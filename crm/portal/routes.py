@@ -12,7 +12,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -20,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 
-from crm import clock
+from crm import clock, storage
 from crm.auth.policy import READ_ROLES, firm_or_404, roles_required
 from crm.errors import UserError
 from crm.extensions import db
@@ -131,10 +130,8 @@ def delete_document(document_id: int) -> ResponseReturnValue:
     """Remove one of the firm's scans."""
     firm = _own_firm()
     document = _own_or_404(Document, document_id, firm)
-    path = services.document_path(document)
     services.delete_document(document)
     db.session.commit()
-    path.unlink(missing_ok=True)  # only once the row is gone for good
     flash(_("Đã xóa."), "success")
     return redirect(url_for("portal.documents"))
 
@@ -145,14 +142,8 @@ def download(document_id: int) -> ResponseReturnValue:
     """A scan, for its own firm or staff only, always as a download."""
     document = db.get_or_404(Document, document_id)
     firm_or_404(document.firm_id)  # an enterprise user sees only its own firm's files
-    path = services.document_path(document)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=document.mime, as_attachment=True,
-                         download_name=document.original_filename, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return storage.download(services.document_storage(), document.stored_name,
+                            document.mime, document.original_filename)
 
 
 @bp.route("/opportunities")

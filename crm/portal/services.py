@@ -11,10 +11,8 @@ import logging
 import re
 import secrets
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any, BinaryIO
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.utils import secure_filename
@@ -34,6 +32,7 @@ from crm.models import (
     User,
 )
 from crm.models.base import utcnow
+from crm.storage import FileStorage, storage
 from crm.validators import normalize_tax_code
 
 log = logging.getLogger("crm.portal")
@@ -207,12 +206,9 @@ def confirm_profile(firm: Firm) -> None:
 
 # --- documents --------------------------------------------------------------------------
 
-def upload_dir() -> Path:
-    """Where scans live: under instance/, outside the web root."""
-    path = Path(current_app.config.get("UPLOAD_DIR") or Path(current_app.instance_path)
-                / "uploads")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def document_storage() -> FileStorage:
+    """Where scans live: a folder under instance/ (outside the web root) or the database."""
+    return storage("documents")
 
 
 def sniff(head: bytes) -> tuple[str, str] | None:
@@ -240,7 +236,7 @@ def save_document(firm: Firm, cert: Certification | None, stream: BinaryIO,
                         field="file")
     mime, ext = kind
     stored = secrets.token_hex(16) + ext
-    (upload_dir() / stored).write_bytes(data)
+    document_storage().put(stored, data)
     original = secure_filename(filename or "") or f"chung-nhan{ext}"
     document = Document(firm=firm, certification=cert, original_filename=original[:255],
                         stored_name=stored, mime=mime, size=len(data),
@@ -250,13 +246,9 @@ def save_document(firm: Firm, cert: Certification | None, stream: BinaryIO,
     return document
 
 
-def document_path(document: Document) -> Path:
-    """The stored file of a document."""
-    return upload_dir() / document.stored_name
-
-
 def delete_document(document: Document) -> None:
-    """Remove a scan; the file goes when the transaction commits (see routes)."""
+    """Remove a scan and its file, both with the transaction (a local file once it commits)."""
+    document_storage().delete(document.stored_name)
     db.session.delete(document)
     db.session.flush()
 
