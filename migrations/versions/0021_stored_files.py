@@ -1,7 +1,7 @@
 """shared file storage: stored_files (scans and import files) and import_uploads (wizard state)
 
 Revision ID: 0021
-Revises: 0020
+Revises: 0022 (written beside 0022, chained after it when both landed)
 Create Date: 2027-01-27 09:00:00
 
 With CRM_FILE_STORAGE=database every app host reads the same files from PostgreSQL
@@ -17,7 +17,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0021'
-down_revision = "0020"
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 
