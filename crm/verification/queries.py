@@ -27,11 +27,16 @@ UNACCEPTED = ("pending", "rejected")
 CHUNK = 5000  # ids per IN (...) list
 
 
-def pending_by_firm(limit_firms: int = 200) -> list[tuple[Firm, list[ChangeRecord]]]:
-    """Firms with self-declared changes to check, oldest waiting first, with their changes."""
+def pending_by_firm(limit_firms: int = 200,
+                    portfolio_of: int | None = None) -> list[tuple[Firm, list[ChangeRecord]]]:
+    """Firms with self-declared changes to check, oldest waiting first, with their changes
+    (only the firms officer `portfolio_of` follows, when given)."""
+    stmt = select(ChangeRecord).where(ChangeRecord.review_status == "pending")
+    if portfolio_of:
+        stmt = stmt.where(ChangeRecord.firm_id.in_(
+            select(Firm.id).where(Firm.officer_id == portfolio_of)))
     changes = db.session.scalars(
-        select(ChangeRecord).where(ChangeRecord.review_status == "pending")
-        .options(selectinload(ChangeRecord.firm), selectinload(ChangeRecord.user))
+        stmt.options(selectinload(ChangeRecord.firm), selectinload(ChangeRecord.user))
         .order_by(ChangeRecord.id)
     ).all()
     grouped: dict[int, list[ChangeRecord]] = defaultdict(list)

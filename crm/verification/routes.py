@@ -123,8 +123,11 @@ def _back() -> str:
 @bp.route("/")
 @roles_required(WRITE_ROLES)
 def queue() -> ResponseReturnValue:
-    """Self-declared changes waiting for an officer, grouped by firm."""
-    return render_template("verification/queue.html", groups=queries.pending_by_firm(),
+    """Self-declared changes waiting for an officer, grouped by firm ("mine": only the firms
+    the officer follows)."""
+    mine = request.args.get("mine") == "y"
+    groups = queries.pending_by_firm(portfolio_of=current_user.id if mine else None)
+    return render_template("verification/queue.html", groups=groups, mine=mine,
                            pending_registrations=len(queries.registrations()))
 
 

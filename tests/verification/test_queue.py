@@ -49,6 +49,18 @@ def test_self_change_appears_in_queue_and_officer_verifies_it(client, db):
     assert _pending(db, firm) == []
 
 
+def test_queue_narrows_to_the_firms_the_officer_follows(client, db):
+    _user, firm = _self_add_product(client, db)
+    officer = factories.make_user("officer")
+    db.session.commit()
+    login(client, officer)
+    assert firm.name.encode() in client.get("/verification/").data
+    assert firm.name.encode() not in client.get("/verification/?mine=y").data
+    firm.officer_id = officer.id
+    db.session.commit()
+    assert firm.name.encode() in client.get("/verification/?mine=y").data
+
+
 def test_rejecting_a_self_added_product_removes_it(client, db):
     _user, firm = _self_add_product(client, db)
     [change] = _pending(db, firm)
