@@ -16,6 +16,7 @@ import json as pyjson
 import logging
 from collections.abc import Callable
 from functools import wraps
+from http import HTTPStatus
 from typing import Any
 
 import flask_babel
@@ -41,6 +42,15 @@ API_LIMITS = "120/minute;5000/hour"  # per token (per address before a token is 
 JSON_TYPES = ("application/json",)
 IDEMPOTENCY_KEY_MAX = 100
 MAX_LIMIT = 100
+
+
+def problem_responses(blp: flask_smorest.Blueprint, *codes: int) -> Callable[[Any], Any]:
+    """Document the problem answers (HTTP status codes) of an operation of `blp`."""
+    def deco(func: Any) -> Any:
+        for code in codes:
+            func = blp.alt_response(code, response=HTTPStatus(code).name)(func)
+        return func
+    return deco
 
 
 class ApiError(Exception):

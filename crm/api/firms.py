@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from http import HTTPStatus
 from typing import Any
 
 from flask import Response, url_for
@@ -21,6 +20,7 @@ from crm.api.core import (
     encode_cursor,
     etag,
     idempotent,
+    problem_responses,
     require,
     user,
 )
@@ -44,12 +44,8 @@ ERRORS = (401, 403, 404, 422, 429)
 
 
 def _doc_errors(*codes: int) -> Callable[[Any], Any]:
-    """Document the problem answers of an operation."""
-    def deco(func: Any) -> Any:
-        for code in codes:
-            func = blp.alt_response(code, response=HTTPStatus(code).name)(func)
-        return func
-    return deco
+    """Document the problem answers of an operation of this blueprint."""
+    return problem_responses(blp, *codes)
 
 
 def _editable(firm_id: int) -> Firm:

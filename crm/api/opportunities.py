@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from http import HTTPStatus
+from collections.abc import Callable
 from typing import Any
 
 from flask import url_for
@@ -19,6 +19,7 @@ from crm.api.core import (
     encode_cursor,
     etag,
     idempotent,
+    problem_responses,
     require,
     user,
 )
@@ -33,12 +34,9 @@ ERRORS = (401, 403, 404, 422, 429)
 LIST_MAX = 500  # what the opportunity list reads (crm.opportunities.queries.opportunity_list)
 
 
-def _errors(*codes: int) -> Any:
-    def deco(func: Any) -> Any:
-        for code in codes:
-            func = blp.alt_response(code, response=HTTPStatus(code).name)(func)
-        return func
-    return deco
+def _errors(*codes: int) -> Callable[[Any], Any]:
+    """Document the problem answers of an operation of this blueprint."""
+    return problem_responses(blp, *codes)
 
 
 def _opportunity(opp_id: int) -> Opportunity:
