@@ -112,6 +112,12 @@ CATALOGUE: tuple[Kpi, ...] = (
         "interactions", "firms",
     ),
     Kpi(
+        "b2b_meetings_held", _l("Cuộc gặp giao thương (B2B) đã diễn ra"), "B2B meetings held",
+        _l("Số hoạt động loại «Gặp gỡ giao thương (B2B)» đã diễn ra: mỗi cuộc gặp được ghi "
+           "là đã gặp ở một sự kiện gặp gỡ được tính một lần."),
+        "interactions", "count", kinds=("b2b_meeting",), unit=_l("cuộc gặp"),
+    ),
+    Kpi(
         "contracts_signed", _l("Hợp đồng được ký kết"), "Contracts signed",
         _l("Số kết quả loại «Hợp đồng» được ghi nhận."),
         "outcomes", "count", kinds=("contract",), unit=_l("hợp đồng"),

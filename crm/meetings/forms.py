@@ -21,6 +21,8 @@ class EventForm(FlaskForm):
     name = StringField(_l("Tên sự kiện"), validators=[DataRequired()])
     location = StringField(_l("Địa điểm"))
     tables = IntegerField(_l("Số bàn gặp"), default=10, validators=[DataRequired()])
+    time_zone = StringField(_l("Múi giờ nơi gặp"), default="Asia/Ho_Chi_Minh",
+                            description=_l("Tên múi giờ IANA, vd. Asia/Ho_Chi_Minh, Asia/Tokyo"))
 
 
 class SessionForm(FlaskForm):

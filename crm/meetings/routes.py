@@ -237,7 +237,8 @@ def mark(meeting_id: int) -> ResponseReturnValue:
     form = MarkForm()
     form.status.choices = [(k, str(v)) for k, v in MEETING_STATUS_LABELS.items()]
     if form.validate_on_submit() and _commit(
-            lambda: services.mark_meeting(meeting, form.status.data, form.note.data)
+            lambda: services.mark_meeting(meeting, form.status.data, form.note.data,
+                                          current_user)
     ) is not _FAILED:
         flash(_("Đã ghi kết quả cuộc gặp."), "success")
     return redirect(url_for("meetings.agenda", event_id=meeting.session.event_id))

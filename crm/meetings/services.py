@@ -12,6 +12,7 @@ from sqlalchemy import delete, select
 
 from crm.errors import UserError
 from crm.extensions import db
+from crm.meetings.attendance import clean_time_zone, status_changed
 from crm.meetings.scheduler import Agenda, InterpreterSpec, Placement, Problem, Request, schedule
 from crm.models import (
     Counterpart,
@@ -63,6 +64,7 @@ def create_event(opportunity: Opportunity, data: dict, by: User | None) -> Meeti
         raise UserError(_("Số bàn phải từ 1 đến %(n)d.", n=MAX_TABLES), field="tables")
     event = MeetingEvent(opportunity_id=opportunity.id, name=_name(data.get("name")),
                          location=(data.get("location") or "").strip() or None, tables=tables,
+                         time_zone=clean_time_zone(data.get("time_zone")),
                          created_by_id=by.id if by else None)
     db.session.add(event)
     db.session.flush()
@@ -254,10 +256,15 @@ def build_agenda(event: MeetingEvent) -> BuildResult:
     return BuildResult(len(requests), len(fixed_ids), agenda)
 
 
-def mark_meeting(meeting: Meeting, status: str, note: str | None) -> None:
-    """Held, no-show or cancelled, with a note on the outcome."""
+def mark_meeting(meeting: Meeting, status: str, note: str | None,
+                 by: User | None = None) -> None:
+    """Held, no-show or cancelled, with a note on the outcome: an officer's word, which
+    overrides the two sides' answers (crm/meetings/attendance.py)."""
     if status not in MEETING_STATUSES:
         raise UserError(_("Trạng thái không hợp lệ."), field="status")
+    before = meeting.status
     meeting.status = status
+    meeting.status_overridden = True
     meeting.outcome_note = (note or "").strip() or None
+    status_changed(meeting, before, by)
     db.session.flush()

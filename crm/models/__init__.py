@@ -19,6 +19,7 @@ from crm.models.meeting import (
     MeetingRequest,
     MeetingSession,
 )
+from crm.models.meeting_day import MeetingCheckin, MeetingFeedback
 from crm.models.message import Message, OutboxEmail
 from crm.models.notice import Notice, NoticeTarget
 from crm.models.opportunity import (
@@ -72,7 +73,9 @@ __all__ = [
     "MarketRequirement",
     "MarketRequirementChange",
     "Meeting",
+    "MeetingCheckin",
     "MeetingEvent",
+    "MeetingFeedback",
     "MeetingRequest",
     "MeetingSession",
     "Message",

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false
 
 from crm.models.base import TimestampMixin, db, utcnow
 
@@ -28,6 +30,8 @@ COUNTERPART_KINDS = ("importer", "distributor", "retail_chain", "diaspora_associ
 REQUEST_STATUSES = ("requested", "accepted", "declined")
 REQUESTED_BY = ("firm", "counterpart", "officer")
 MEETING_STATUSES = ("scheduled", "held", "no_show", "cancelled")
+ATTENDANCE_ANSWERS = ("held", "no_show")  # what each side says after the slot
+DEFAULT_EVENT_TIME_ZONE = "Asia/Ho_Chi_Minh"
 
 
 class MeetingEvent(TimestampMixin, db.Model):
@@ -39,6 +43,9 @@ class MeetingEvent(TimestampMixin, db.Model):
     name: Mapped[str] = mapped_column(String(255))
     location: Mapped[str | None] = mapped_column(String(255))
     tables: Mapped[int] = mapped_column(Integer, default=1)
+    # IANA zone of the venue: session times are wall-clock times there (calendar files).
+    time_zone: Mapped[str] = mapped_column(String(64), default=DEFAULT_EVENT_TIME_ZONE,
+                                           server_default=DEFAULT_EVENT_TIME_ZONE)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     opportunity: Mapped[Opportunity] = relationship()
@@ -154,6 +161,13 @@ class Meeting(db.Model):
     interpreter_id: Mapped[int | None] = mapped_column(ForeignKey("meeting_interpreters.id"))
     status: Mapped[str] = mapped_column(String(20), default="scheduled")
     outcome_note: Mapped[str | None] = mapped_column(Text)
+    # Each side's "did it happen?" (crm/meetings/attendance.py); an officer's status wins.
+    firm_answer: Mapped[str | None] = mapped_column(String(10))
+    counterpart_answer: Mapped[str | None] = mapped_column(String(10))
+    status_overridden: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                    server_default=false())
+    # The support-log entry of a held meeting (logged once).
+    interaction_id: Mapped[int | None] = mapped_column(ForeignKey("interactions.id"))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
                                                  onupdate=utcnow)
     request: Mapped[MeetingRequest] = relationship(back_populates="meeting")
