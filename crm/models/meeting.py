@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -40,6 +41,8 @@ class MeetingEvent(TimestampMixin, db.Model):
     location: Mapped[str | None] = mapped_column(String(255))
     tables: Mapped[int] = mapped_column(Integer, default=1)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # None: the agenda is preliminary (re-run at will); set: final, published meetings stay.
+    agenda_published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     opportunity: Mapped[Opportunity] = relationship()
     sessions: Mapped[list[MeetingSession]] = relationship(
@@ -154,6 +157,9 @@ class Meeting(db.Model):
     interpreter_id: Mapped[int | None] = mapped_column(ForeignKey("meeting_interpreters.id"))
     status: Mapped[str] = mapped_column(String(20), default="scheduled")
     outcome_note: Mapped[str | None] = mapped_column(Text)
+    # Published on a final agenda, or placed by an officer's hand: a re-run never moves it.
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    moved_by_hand: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
                                                  onupdate=utcnow)
     request: Mapped[MeetingRequest] = relationship(back_populates="meeting")
