@@ -187,3 +187,13 @@ def search_quality_bench(database_url: str | None, worst: int) -> None:
 
 for _bench in bench_command.commands.values():  # every bench, wherever it is defined
     _bench.callback = with_bench_database(_bench.callback)
+
+
+def _register_feature_benches() -> None:
+    """Benches that live beside their feature."""
+    from crm.meetings.bench import schedule_bench
+
+    bench_command.add_command(schedule_bench)
+
+
+_register_feature_benches()

@@ -72,6 +72,8 @@ class Config:
     # A worker's claim on an e-mail it is sending; a worker killed mid-send leaves it to
     # another after this many seconds (crm/messaging/mail.py).
     MAIL_LEASE_SECONDS = int(os.environ.get("MAIL_LEASE_SECONDS", "300"))
+    # Seconds the B2B meeting scheduler (CP-SAT) may use per "build agenda".
+    MEETING_SOLVER_SECONDS = float(os.environ.get("MEETING_SOLVER_SECONDS", "20"))
 
 
 class TestConfig(Config):
@@ -84,3 +86,4 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = False  # the throttling tests switch it on (tests/auth/)
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_KICK_WORKER = False  # tests run the delivery themselves
+    MEETING_SOLVER_SECONDS = 5.0  # the tests' events are small

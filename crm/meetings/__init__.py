@@ -55,6 +55,6 @@ def meeting_label(kind: str, code: str | None) -> str:
     return str(table.get(code or "", code or ""))
 
 
-from crm.meetings import routes, routes_day  # noqa: E402
+from crm.meetings import routes, routes_day, routes_schedule  # noqa: E402
 
-__all__ = ["bp", "reason_text", "routes", "routes_day"]
+__all__ = ["bp", "reason_text", "routes", "routes_day", "routes_schedule"]

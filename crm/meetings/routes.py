@@ -222,10 +222,11 @@ def build(event_id: int) -> ResponseReturnValue:
         result = _commit(lambda: services.build_agenda(event))
         if result is not _FAILED:
             flash(_("Đã xếp %(placed)s/%(accepted)s đề nghị đã chấp nhận (tối đa có thể: "
-                    "%(bound)s; giữ nguyên %(kept)s cuộc gặp đã diễn ra).",
+                    "%(bound)s; giữ nguyên %(kept)s cuộc gặp đã diễn ra, đã công bố hoặc đã "
+                    "dời bằng tay; bộ xếp lịch: %(engine)s).",
                     placed=result.agenda.placed + result.kept, accepted=result.accepted,
-                    bound=result.agenda.upper_bound + result.kept, kept=result.kept),
-                  "success")
+                    bound=result.agenda.upper_bound + result.kept, kept=result.kept,
+                    engine=result.agenda.engine), "success")
     return redirect(url_for("meetings.agenda", event_id=event.id))
 
 

@@ -4,10 +4,10 @@ Pure: no Flask, no database. Slots are numbered 0..n-1 across the event's sessio
 of one day never overlap (checked when they are saved), so two slots are never at the same
 time and a party, table or interpreter is busy in a slot or not.
 
-Why greedy + repair rather than a CP-SAT model: OR-Tools is not installed here; placing the
-hardest requests first (fewest common slots, needing an interpreter) and then moving one or
-two blocking meetings to free a slot for each left-over request reaches the bound on the
-tests' events in milliseconds, and never yields a conflicting agenda by construction.
+The CP-SAT scheduler (crm/meetings/solver.py) starts from this greedy agenda and falls back
+to it: placing the hardest requests first (fewest common slots, needing an interpreter) and
+then moving one or two blocking meetings to free a slot for each left-over request is fast
+and never yields a conflicting agenda by construction.
 """
 
 from __future__ import annotations

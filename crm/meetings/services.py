@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from crm.errors import UserError
 from crm.extensions import db
 from crm.meetings.attendance import clean_time_zone, status_changed
-from crm.meetings.scheduler import Agenda, InterpreterSpec, Placement, Problem, Request, schedule
 from crm.models import (
     Counterpart,
     Country,
@@ -193,67 +191,8 @@ def answer_request(req: MeetingRequest, accept: bool) -> None:
     db.session.flush()
 
 
-@dataclass
-class BuildResult:
-    """What "build agenda" did."""
-
-    accepted: int
-    kept: int  # meetings already held / no-show, not moved
-    agenda: Agenda
-
-
-def _slots(event: MeetingEvent) -> list[tuple[MeetingSession, int]]:
-    return [(s, i) for s in event.sessions for i in range(s.slot_count)]
-
-
-def build_agenda(event: MeetingEvent) -> BuildResult:
-    """Re-plan the accepted requests: scheduled meetings are redone, held / no-show kept."""
-    if not event.sessions:
-        raise UserError(_("Hãy thêm ít nhất một phiên gặp trước khi xếp lịch."))
-    slots = _slots(event)
-    slot_no = {(s.id, i): n for n, (s, i) in enumerate(slots)}
-    by_session: dict[int, set[int]] = {}
-    for n, (s, _i) in enumerate(slots):
-        by_session.setdefault(s.id, set()).add(n)
-
-    def attends(session_ids: list[int]) -> frozenset[int] | None:
-        if not session_ids:
-            return None
-        return frozenset(n for sid in session_ids for n in by_session.get(sid, ()))
-
-    accepted = list(db.session.scalars(select(MeetingRequest).where(
-        MeetingRequest.event_id == event.id, MeetingRequest.status == "accepted")
-        .order_by(MeetingRequest.id)))
-    fixed: list[Placement] = []
-    requests: list[Request] = []
-    for r in accepted:
-        m = r.meeting
-        if m is not None and m.status == "cancelled":
-            continue  # cancelled by hand: not planned again
-        requests.append(Request(
-            r.id, r.event_firm_id, r.counterpart_id, frozenset(r.event_firm.languages or []),
-            frozenset(r.counterpart.languages or []), attends(r.event_firm.session_ids or []),
-            attends(r.counterpart.session_ids or [])))
-        if m is not None and m.status in ("held", "no_show"):
-            fixed.append(Placement(r.id, slot_no[m.session_id, m.slot_index], m.table_no,
-                                   m.interpreter_id))
-    fixed_ids = {p.request_id for p in fixed}
-    db.session.execute(delete(Meeting).where(
-        Meeting.status == "scheduled",
-        Meeting.request_id.in_(select(MeetingRequest.id)
-                               .where(MeetingRequest.event_id == event.id))))
-    db.session.expire_all()
-    problem = Problem(len(slots), event.tables, requests,
-                      [InterpreterSpec(i.id, frozenset(i.languages or []))
-                       for i in event.interpreters], fixed)
-    agenda = schedule(problem)
-    for p in agenda.placements:
-        session, index = slots[p.slot]
-        db.session.add(Meeting(request_id=p.request_id, session_id=session.id,
-                               slot_index=index, table_no=p.table,
-                               interpreter_id=p.interpreter, status="scheduled"))
-    db.session.flush()
-    return BuildResult(len(requests), len(fixed_ids), agenda)
+# The agenda (build, publish, move by hand) lives in crm/meetings/agenda.py.
+from crm.meetings.agenda import BuildResult, build_agenda  # noqa: E402, F401
 
 
 def mark_meeting(meeting: Meeting, status: str, note: str | None,

@@ -47,6 +47,8 @@ class MeetingEvent(TimestampMixin, db.Model):
     time_zone: Mapped[str] = mapped_column(String(64), default=DEFAULT_EVENT_TIME_ZONE,
                                            server_default=DEFAULT_EVENT_TIME_ZONE)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # None: the agenda is preliminary (re-run at will); set: final, published meetings stay.
+    agenda_published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     opportunity: Mapped[Opportunity] = relationship()
     sessions: Mapped[list[MeetingSession]] = relationship(
@@ -168,6 +170,9 @@ class Meeting(db.Model):
                                                     server_default=false())
     # The support-log entry of a held meeting (logged once).
     interaction_id: Mapped[int | None] = mapped_column(ForeignKey("interactions.id"))
+    # Published on a final agenda, or placed by an officer's hand: a re-run never moves it.
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    moved_by_hand: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
                                                  onupdate=utcnow)
     request: Mapped[MeetingRequest] = relationship(back_populates="meeting")

@@ -40,3 +40,28 @@ def conflicts(problem: Problem, placements: list[Placement]) -> list[str]:
                                  and i.languages & r.counterpart_languages):
                 out.append(f"request {r.id} without a suitable interpreter")
     return out
+
+
+def room_change_conflicts(problem: Problem, placements: list[Placement],
+                          table_rooms: tuple[int, ...], back_to_back: frozenset[int]) -> list[str]:
+    """Meetings of one party in two rooms in slots that follow each other without a break."""
+    reqs = {r.id: r for r in problem.requests}
+    seen: dict[tuple[str, int, int], int] = {}  # (side, party, slot) -> room
+    for p in [*problem.fixed, *placements]:
+        r = reqs[p.request_id]
+        room = table_rooms[p.table - 1] if table_rooms else 0
+        seen[("firm", r.firm, p.slot)] = room
+        seen[("cp", r.counterpart, p.slot)] = room
+    out = []
+    for (side, party, slot), room in seen.items():
+        before = seen.get((side, party, slot - 1))
+        if slot in back_to_back and before is not None and before != room:
+            out.append(f"{side} {party} changes rooms between slots {slot - 1} and {slot}")
+    return out
+
+
+def fixed_untouched(problem: Problem, placements: list[Placement]) -> list[str]:
+    """New placements never re-place a fixed (published, held, moved) meeting."""
+    fixed = {p.request_id for p in problem.fixed}
+    return [f"fixed request {p.request_id} placed again" for p in placements
+            if p.request_id in fixed]
