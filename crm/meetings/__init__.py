@@ -22,6 +22,13 @@ REQUESTED_BY_LABELS = {
     "counterpart": _l("Đối tác"),
     "officer": _l("Cán bộ"),
 }
+PRIORITY_LABELS = {
+    "must": _l("Rất muốn gặp"),
+    "meet": _l("Muốn gặp"),
+    "not": _l("Không gặp"),
+}
+# A request's state as shown: its status, or "expired" for a pending one past its expiry.
+REQUEST_STATE_LABELS = {**REQUEST_STATUS_LABELS, "expired": _l("Đã hết hạn")}
 MEETING_STATUS_LABELS = {
     "scheduled": _l("Đã xếp lịch"),
     "held": _l("Đã gặp"),
@@ -51,10 +58,11 @@ def reason_text(code: str, params: tuple[str, ...]) -> str:
 def meeting_label(kind: str, code: str | None) -> str:
     """Label of a counterpart kind, request status, requester or meeting status."""
     table = {"kind": KIND_LABELS, "request": REQUEST_STATUS_LABELS, "by": REQUESTED_BY_LABELS,
-             "meeting": MEETING_STATUS_LABELS}[kind]
+             "meeting": MEETING_STATUS_LABELS, "priority": PRIORITY_LABELS,
+             "state": REQUEST_STATE_LABELS}[kind]
     return str(table.get(code or "", code or ""))
 
 
-from crm.meetings import routes, routes_day, routes_schedule  # noqa: E402
+from crm.meetings import officer_routes, routes, routes_day, routes_schedule  # noqa: E402
 
-__all__ = ["bp", "reason_text", "routes", "routes_day", "routes_schedule"]
+__all__ = ["bp", "officer_routes", "reason_text", "routes", "routes_day", "routes_schedule"]

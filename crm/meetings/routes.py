@@ -14,7 +14,15 @@ from flask_wtf import FlaskForm
 from crm.auth.policy import READ_ROLES, WRITE_ROLES, roles_required
 from crm.errors import UserError
 from crm.extensions import db
-from crm.meetings import KIND_LABELS, MEETING_STATUS_LABELS, bp, queries, reason_text, services
+from crm.meetings import (
+    KIND_LABELS,
+    MEETING_STATUS_LABELS,
+    bp,
+    officer_routes,
+    queries,
+    reason_text,
+    services,
+)
 from crm.meetings.forms import (
     ActionForm,
     CounterpartForm,
@@ -178,16 +186,22 @@ def requests(event_id: int) -> ResponseReturnValue:
         ef_id = request.form.get("event_firm_id", type=int) or 0
         cp_id = request.form.get("counterpart_id", type=int) or 0
         by = request.form.get("requested_by", "officer")
-        if ActionForm().validate_on_submit() and _commit(
-                lambda: services.request_meeting(event, ef_id, cp_id, by, current_user)
-        ) is not _FAILED:
+        priority = request.form.get("priority", "meet")
+        expires_on = request.form.get("expires_on", "")
+
+        def make() -> MeetingRequest:
+            return services.request_meeting(event, ef_id, cp_id, by, current_user, priority,
+                                            officer_routes.expiry_field(expires_on))
+
+        if ActionForm().validate_on_submit() and _commit(make) is not _FAILED:
                 flash(_("Đã gửi đề nghị gặp."), "success")
         back = request.form.get("back") == "suggestions" and ef_id
         return redirect(url_for("meetings.suggestions", event_id=event.id,
                                 event_firm_id=ef_id) if back
                         else url_for("meetings.requests", event_id=event.id))
     return render_template("meetings/requests.html", event=event,
-                           rows=queries.event_requests(event), action_form=ActionForm())
+                           rows=queries.event_requests(event), action_form=ActionForm(),
+                           **officer_routes.requests_page_extras(event))
 
 
 @bp.route("/requests/<int:request_id>/answer", methods=["POST"])
@@ -197,7 +211,8 @@ def answer(request_id: int) -> ResponseReturnValue:
     req = db.get_or_404(MeetingRequest, request_id)
     if ActionForm().validate_on_submit():
         accept = request.form.get("accept") == "1"
-        if _commit(lambda: services.answer_request(req, accept)) is not _FAILED:
+        if _commit(lambda: services.answer_request(req, accept, by=current_user)
+                   ) is not _FAILED:
             flash(_("Đã chấp nhận đề nghị.") if accept else _("Đã từ chối đề nghị."), "success")
     return redirect(url_for("meetings.requests", event_id=req.event_id))
 

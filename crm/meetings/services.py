@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Any
 
 from flask_babel import gettext as _
@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from crm.errors import UserError
 from crm.extensions import db
+from crm.meetings import requests as meeting_requests
 from crm.meetings.attendance import clean_time_zone, status_changed
 from crm.models import (
     Counterpart,
@@ -26,8 +27,7 @@ from crm.models import (
     ShortlistEntry,
     User,
 )
-from crm.models.base import utcnow
-from crm.models.meeting import COUNTERPART_KINDS, MEETING_STATUSES, REQUESTED_BY
+from crm.models.meeting import COUNTERPART_KINDS, MEETING_STATUSES
 from crm.partners.services import clean_hs_prefixes, split_list
 
 # Firms that take part: confirmed on the shortlist, or already marked as participating.
@@ -159,36 +159,18 @@ def add_counterpart(event: MeetingEvent, data: dict) -> Counterpart:
 
 
 def request_meeting(event: MeetingEvent, event_firm_id: int, counterpart_id: int,
-                    requested_by: str, by: User | None) -> MeetingRequest:
-    """A meeting request between a firm and a counterpart of this event; one per pair."""
-    ef = db.session.get(EventFirm, event_firm_id)
-    cp = db.session.get(Counterpart, counterpart_id)
-    if ef is None or cp is None or ef.event_id != event.id or cp.event_id != event.id:
-        raise UserError(_("Doanh nghiệp hoặc đối tác không thuộc sự kiện này."))
-    if requested_by not in REQUESTED_BY:
-        raise UserError(_("Bên đề nghị không hợp lệ."))
-    taken = db.session.scalar(select(MeetingRequest.id).where(
-        MeetingRequest.event_firm_id == ef.id, MeetingRequest.counterpart_id == cp.id))
-    if taken is not None:
-        raise UserError(_("Đã có đề nghị gặp giữa %(firm)s và %(cp)s.",
-                          firm=ef.firm.name, cp=cp.name))
-    req = MeetingRequest(event_id=event.id, event_firm_id=ef.id, counterpart_id=cp.id,
-                         requested_by=requested_by, status="requested",
-                         created_by_id=by.id if by else None)
-    db.session.add(req)
-    db.session.flush()
-    return req
+                    requested_by: str, by: User | None, priority: str = "meet",
+                    expires_at: datetime | None = None, notify: bool = True) -> MeetingRequest:
+    """A meeting request between a firm and a counterpart of this event; one per pair
+    (the rules live in crm.meetings.requests; bulk callers pass notify=False)."""
+    return meeting_requests.create_request(event, event_firm_id, counterpart_id, requested_by,
+                                           by=by, priority=priority, expires_at=expires_at,
+                                           notify=notify)
 
 
-def answer_request(req: MeetingRequest, accept: bool) -> None:
-    """Accept or decline; declining drops a meeting not yet held."""
-    if req.meeting is not None and req.meeting.status in ("held", "no_show"):
-        raise UserError(_("Cuộc gặp đã diễn ra, không thể đổi câu trả lời."))
-    req.status = "accepted" if accept else "declined"
-    req.answered_at = utcnow()
-    if not accept and req.meeting is not None:
-        db.session.delete(req.meeting)
-    db.session.flush()
+def answer_request(req: MeetingRequest, accept: bool, by: User | None = None) -> None:
+    """Accept or decline on either side's behalf (see crm.meetings.requests.answer_request)."""
+    meeting_requests.answer_request(req, accept, by=by)
 
 
 # The agenda (build, publish, move by hand) lives in crm/meetings/agenda.py.

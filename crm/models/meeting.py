@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 COUNTERPART_KINDS = ("importer", "distributor", "retail_chain", "diaspora_association")
 REQUEST_STATUSES = ("requested", "accepted", "declined")
 REQUESTED_BY = ("firm", "counterpart", "officer")
+# Grip's preferences: must-meet, meet, or "no" (recorded so the pair is never proposed again).
+REQUEST_PRIORITIES = ("must", "meet", "not")
 MEETING_STATUSES = ("scheduled", "held", "no_show", "cancelled")
 ATTENDANCE_ANSWERS = ("held", "no_show")  # what each side says after the slot
 DEFAULT_EVENT_TIME_ZONE = "Asia/Ho_Chi_Minh"
@@ -49,6 +51,8 @@ class MeetingEvent(TimestampMixin, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # None: the agenda is preliminary (re-run at will); set: final, published meetings stay.
     agenda_published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Most requests one participant may send (Brella's quota); None = no limit.
+    request_quota: Mapped[int | None] = mapped_column(Integer)
 
     opportunity: Mapped[Opportunity] = relationship()
     sessions: Mapped[list[MeetingSession]] = relationship(
@@ -126,6 +130,10 @@ class Counterpart(db.Model):
     products_sought: Mapped[str | None] = mapped_column(Text)
     hs_prefixes: Mapped[list[str]] = mapped_column(JSON, default=list)
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
+    # Countries the counterpart buys for (ISO codes), scheme codes it requires, its e-mail.
+    markets: Mapped[list[str]] = mapped_column(JSON, default=list)
+    required_certifications: Mapped[list[str]] = mapped_column(JSON, default=list)
+    contact_email: Mapped[str | None] = mapped_column(String(255))
     # Sessions the counterpart attends; [] = all of them.
     session_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     event: Mapped[MeetingEvent] = relationship(back_populates="counterparts")
@@ -146,6 +154,10 @@ class MeetingRequest(TimestampMixin, db.Model):
     requested_by: Mapped[str] = mapped_column(String(20), default="officer")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    priority: Mapped[str] = mapped_column(String(10), default="meet")
+    # After this moment a pending request can no longer be accepted; None = never expires.
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     event_firm: Mapped[EventFirm] = relationship()
     counterpart: Mapped[Counterpart] = relationship()
     meeting: Mapped[Meeting | None] = relationship(back_populates="request", uselist=False)

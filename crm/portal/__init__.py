@@ -8,6 +8,6 @@ history.install()  # every firm change is recorded, whoever makes it
 
 bp = Blueprint("portal", __name__)
 
-from crm.portal import inbox, routes  # noqa: E402
+from crm.portal import inbox, meetings, routes  # noqa: E402
 
-__all__ = ["bp", "inbox", "routes"]
+__all__ = ["bp", "inbox", "meetings", "routes"]
