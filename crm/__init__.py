@@ -89,6 +89,9 @@ def create_app(config: type[Config] = Config) -> Flask:
     api.install(app)
     security.install(app)
     register_error_handlers(app)
+    from crm import unit_of_work
+
+    unit_of_work.install(app)  # the one commit (or rollback) of each web request
     _register_template_helpers(app)
 
     from crm.auth.policy import ALL_ROLES, roles_required

@@ -19,9 +19,9 @@ from crm.admin.forms import (
 )
 from crm.auth.policy import ADMIN_ROLES, roles_required
 from crm.auth.services import RESET_LIFETIME, create_reset_link
-from crm.errors import UserError
 from crm.extensions import db
 from crm.models import Contact, User
+from crm.unit_of_work import form_errors
 
 PER_PAGE = 50
 
@@ -69,13 +69,9 @@ def user_new() -> ResponseReturnValue:
     """Create an account; the new user sets a password through a one-time link."""
     form = UserCreateForm().setup()
     if form.validate_on_submit():
-        try:
+        with form_errors(form, fallback="email") as saved:
             user, token = services.create_user(form.data, by=current_user)
-        except UserError as err:
-            db.session.rollback()
-            form[err.field or "email"].errors.append(err.message)
-        else:
-            db.session.commit()
+        if saved.ok:
             return _link_page(user, token, created=True)
     return render_template("admin/user_new.html", form=form)
 
@@ -99,13 +95,9 @@ def user_role(user_id: int) -> ResponseReturnValue:
     user = db.get_or_404(User, user_id)
     form = RoleForm().setup()
     if form.validate_on_submit():
-        try:
+        with form_errors() as saved:
             services.change_role(user, form.role.data, form.firm_tax_code.data, by=current_user)
-        except UserError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("Đã đổi vai trò."), "success")
     return redirect(url_for("admin.user_show", user_id=user.id))
 
@@ -116,13 +108,9 @@ def user_active(user_id: int) -> ResponseReturnValue:
     """Deactivate (its sessions end at once) or reactivate an account."""
     user = db.get_or_404(User, user_id)
     if ConfirmForm().validate_on_submit():
-        try:
+        with form_errors() as saved:
             services.set_active(user, request.form.get("active") == "1", by=current_user)
-        except UserError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("Đã mở khóa tài khoản.") if user.active else _("Đã khóa tài khoản."),
                   "success")
     return redirect(url_for("admin.user_show", user_id=user.id))
@@ -139,7 +127,6 @@ def user_reset_link(user_id: int) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("admin.user_show", user_id=user.id))
     token = create_reset_link(user, by=current_user)
-    db.session.commit()
     return _link_page(user, token)
 
 
@@ -150,13 +137,9 @@ def contact_erase(contact_id: int) -> ResponseReturnValue:
     contact = db.get_or_404(Contact, contact_id)
     form = EraseContactForm()
     if form.validate_on_submit():
-        try:
+        with form_errors(category="warning") as saved:
             rows = services.erase_contact(contact, by=current_user)
-        except UserError as err:
-            db.session.rollback()
-            flash(err.message, "warning")
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("Đã xóa dữ liệu của người liên hệ #%(id)d (và ở %(n)d dòng lịch sử).",
                     id=contact_id, n=rows), "success")
         return redirect(url_for("firms.show", firm_id=contact.firm_id, _anchor="contacts"))

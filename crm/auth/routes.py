@@ -25,9 +25,9 @@ from crm.auth.forms import (
     TotpLoginForm,
 )
 from crm.auth.policy import ALL_ROLES, roles_required
-from crm.errors import UserError
 from crm.extensions import db
 from crm.models import ApiToken, User
+from crm.unit_of_work import form_errors, unit_of_work
 
 TOTP_PENDING_SECONDS = 300  # the password step is valid this long for the code step
 
@@ -49,19 +49,11 @@ def _fresh_session() -> None:
 
 
 def _log_in(user: User, **detail: Any) -> None:
-    """Start the user's session and audit it (the caller commits)."""
+    """Start the user's session and audit it (committed with the request)."""
     _fresh_session()
     login_user(user)
     session.permanent = True
     audit.record("login", "user", user.id, detail or None, user=user)
-
-
-def _put_error(form: Any, err: UserError) -> None:
-    """A service's message next to its field, or on top of the form."""
-    if err.field and err.field in form:
-        form[err.field].errors = [*form[err.field].errors, err.message]
-    else:
-        flash(err.message, "danger")
 
 
 @bp.errorhandler(429)
@@ -80,9 +72,11 @@ def login() -> ResponseReturnValue:
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is None:
-            audit.record("login_failed", "user", None,
-                         email=services.folded_email(form.email.data))
-            db.session.commit()
+            # Committed on its own, now: a failed login stays in the trail whatever happens
+            # to the rest of the request.
+            with unit_of_work():
+                audit.record("login_failed", "user", None,
+                             email=services.folded_email(form.email.data))
             flash(_("Email hoặc mật khẩu không đúng."), "danger")
         elif user.totp_secret:
             _fresh_session()
@@ -94,7 +88,6 @@ def login() -> ResponseReturnValue:
             return redirect(url_for("auth.login_totp"))
         else:
             _log_in(user)
-            db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
@@ -126,10 +119,9 @@ def login_totp() -> ResponseReturnValue:
         if services.check_totp(user, form.code.data):
             target = session["totp_pending"]["next"]
             _log_in(user, second_factor=True)
-            db.session.commit()
             return redirect(target)
-        audit.record("totp_failed", "user", user.id, user=user)
-        db.session.commit()
+        with unit_of_work():  # as a failed password: kept whatever happens next
+            audit.record("totp_failed", "user", user.id, user=user)
         form.code.errors = [_("Mã xác thực không đúng hoặc đã dùng.")]
     return render_template("auth/totp_login.html", form=form)
 
@@ -139,7 +131,6 @@ def login_totp() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     """Log out (POST, with CSRF)."""
     audit.record("logout", "user", current_user.id)
-    db.session.commit()
     logout_user()
     _fresh_session()
     return redirect(url_for("auth.login"))
@@ -169,13 +160,9 @@ def change_password() -> ResponseReturnValue:
     form = PasswordChangeForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        try:
+        with form_errors(form) as saved:
             services.change_password(user, form.current_password.data, form.new_password.data)
-        except UserError as err:
-            db.session.rollback()
-            _put_error(form, err)
-        else:
-            db.session.commit()
+        if saved.ok:
             _fresh_session()
             login_user(user)  # the session now carries the new session version
             session.permanent = True
@@ -192,13 +179,9 @@ def reset_password(token: str) -> ResponseReturnValue:
         return render_template("auth/reset_invalid.html"), 404
     form = PasswordResetForm()
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as saved:
             services.reset_password(reset, form.new_password.data)
-        except UserError as err:
-            db.session.rollback()
-            _put_error(form, err)
-        else:
-            db.session.commit()
+        if saved.ok:
             if current_user.is_authenticated:
                 logout_user()
             _fresh_session()
@@ -218,13 +201,9 @@ def totp() -> ResponseReturnValue:
     session["totp_enrol_secret"] = secret
     form = TotpEnrolForm()
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as saved:
             services.enable_totp(user, secret, form.code.data)
-        except UserError as err:
-            db.session.rollback()
-            _put_error(form, err)
-        else:
-            db.session.commit()
+        if saved.ok:
             session.pop("totp_enrol_secret", None)
             flash(_("Đã bật xác thực hai bước."), "success")
             return redirect(url_for("auth.account"))
@@ -242,13 +221,9 @@ def totp_disable() -> ResponseReturnValue:
         abort(404)
     form = TotpDisableForm()
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as saved:
             services.disable_totp(user, form.password.data, form.code.data)
-        except UserError as err:
-            db.session.rollback()
-            _put_error(form, err)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("Đã tắt xác thực hai bước."), "success")
             return redirect(url_for("auth.account"))
     return render_template("auth/totp.html", enrolled=True, form=form)
@@ -267,13 +242,9 @@ def api_tokens() -> ResponseReturnValue:
     form.scopes.choices = choices
     secret = None
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as saved:
             made = tokens.create_token(user, form.name.data, form.scopes.data, form.days.data)
-        except UserError as err:
-            db.session.rollback()
-            _put_error(form, err)
-        else:
-            db.session.commit()
+        if saved.ok:
             secret = made.secret
             form = TokenForm(formdata=None)
             form.scopes.choices = choices
@@ -292,6 +263,5 @@ def revoke_api_token(token_id: int) -> ResponseReturnValue:
         abort(404)
     if RevokeForm().validate_on_submit():
         tokens.revoke_token(row, by=current_user._get_current_object())
-        db.session.commit()
         flash(_("Đã thu hồi khóa %(p)s.", p=row.prefix), "success")
     return redirect(url_for("auth.api_tokens"))

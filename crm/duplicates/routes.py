@@ -15,10 +15,10 @@ from crm.auth.policy import WRITE_ROLES, roles_required
 from crm.duplicates import bp, queries, services
 from crm.duplicates.forms import MergeForm
 from crm.duplicates.linkage import THRESHOLD
-from crm.errors import UserError
 from crm.extensions import db
 from crm.firms.services import FIELD_LABELS
 from crm.models import Firm, FirmMerge
+from crm.unit_of_work import form_errors
 
 # What each compared field is called, and what each of its levels means.
 COMPONENTS = {
@@ -98,14 +98,10 @@ def not_duplicate(first_id: int, second_id: int) -> ResponseReturnValue:
     """Mark a pair "Không trùng": never proposed again."""
     first = db.get_or_404(Firm, first_id)
     second = db.get_or_404(Firm, second_id)
-    try:
+    with form_errors(category="error") as saved:
         services.mark_not_duplicate(first, second, by=current_user,
                                     note=request.form.get("note"))
-    except UserError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-    else:
-        db.session.commit()
+    if saved.ok:
         flash(_("Đã ghi nhận: %(a)s và %(b)s không phải một doanh nghiệp.", a=first.name,
                 b=second.name), "success")
     return redirect(url_for("duplicates.index", **_back_args()))
@@ -129,13 +125,9 @@ def merge(keep_id: int, drop_id: int) -> ResponseReturnValue:
     conflicts = services.conflicts(keep, drop)
     if form.validate_on_submit():
         choices = {f: request.form.get(f"choice_{f}", "keep") for f in conflicts}
-        try:
+        with form_errors(category="error") as saved:
             done = services.merge_firms(keep, drop, choices, by=current_user)
-        except UserError as err:
-            db.session.rollback()
-            flash(err.message, "error")
-        else:
-            db.session.commit()
+        if saved.ok:
             moved = sum(c["moved"] for c in done.summary.values())
             folded = sum(c["folded"] for c in done.summary.values())
             flash(_("Đã gộp: %(n)d bản ghi được chuyển sang doanh nghiệp giữ lại, %(k)d bản "
@@ -166,13 +158,10 @@ def merges() -> ResponseReturnValue:
 def undo(merge_id: int) -> ResponseReturnValue:
     """Undo a merge: the merged-away firm comes back with what came from it."""
     done = db.get_or_404(FirmMerge, merge_id)
-    try:
+    with form_errors(category="error") as saved:
         left = services.undo_merge(done, by=current_user)
-    except UserError as err:
-        db.session.rollback()
-        flash(err.message, "error")
+    if not saved.ok:
         return redirect(url_for("duplicates.merges", firm_id=done.kept_firm_id))
-    db.session.commit()
     flash(_("Đã hủy gộp: %(name)s đã được khôi phục.", name=done.merged_firm.name), "success")
     if left:
         flash(_("Giữ nguyên vì đã được sửa sau khi gộp: %(fields)s",

@@ -13,7 +13,6 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy.orm.exc import StaleDataError
 
 from crm import audit, clock, display
 from crm.auth.policy import (
@@ -48,6 +47,7 @@ from crm.models import (
     Trademark,
 )
 from crm.models.firm import MARKET_KINDS
+from crm.unit_of_work import form_errors
 
 EDIT_ROLES = WRITE_ROLES | {"enterprise"}
 
@@ -82,29 +82,16 @@ class _Outcome:
 
 def _save(form: FlaskForm, action: Callable[[], Any], firm: Firm | None,
           fingerprint: str | None = None) -> _Outcome | None:
-    """Run a service and commit once; on a broken rule roll back and explain (None = saved)."""
-    outcome = _Outcome(general=[], links={})
-    try:
+    """Run a service (the request commits it); on a broken rule explain (None = saved)."""
+    # A stale version caught at flush: another request saved the firm after our read.
+    with form_errors(form, flash_general=False,
+                     conflict=lambda: services.EditConflictError(firm)) as saved:
         action()
-        db.session.commit()
+    if saved.ok:
         return None
-    except services.EditConflictError as err:
-        db.session.rollback()  # nothing saved half-way
-        outcome.conflict = _conflict(err, firm, fingerprint)
-    except StaleDataError:
-        # Another request saved the firm between our read and our write.
-        db.session.rollback()
-        assert firm is not None
-        outcome.conflict = _conflict(services.EditConflictError(firm), firm, fingerprint)
-    except UserError as err:
-        db.session.rollback()
-        if err.field and err.field in form:
-            form[err.field].errors = [*form[err.field].errors, err.message]
-            if err.link:
-                outcome.links[err.field] = err.link
-        else:
-            outcome.general.append(err.message)
-    return outcome
+    if isinstance(saved.error, services.EditConflictError):
+        return _Outcome([], {}, _conflict(saved.error, firm, fingerprint))
+    return _Outcome(saved.general, saved.links)
 
 
 def _audited(action: Callable[[], Any], firm: Firm, part: str | None = None
@@ -193,7 +180,6 @@ def archive(firm_id: int) -> ResponseReturnValue:
     firm = firm_or_404(firm_id)
     services.archive_firm(firm, by=current_user)
     audit.record("archive", "firm", firm.id)
-    db.session.commit()
     flash(_l("Đã lưu trữ doanh nghiệp."), "success")
     return redirect(url_for("firms.show", firm_id=firm.id))
 
@@ -205,7 +191,6 @@ def unarchive(firm_id: int) -> ResponseReturnValue:
     firm = firm_or_404(firm_id)
     services.unarchive_firm(firm, by=current_user)
     audit.record("unarchive", "firm", firm.id)
-    db.session.commit()
     flash(_l("Đã khôi phục doanh nghiệp."), "success")
     return redirect(url_for("firms.show", firm_id=firm.id))
 
@@ -323,13 +308,10 @@ def item_remove(firm_id: int, kind: str, item_id: int) -> ResponseReturnValue:
     spec = _kind_or_404(kind)
     firm = _editable_firm_or_404(firm_id)
     item = _item_or_404(spec, firm, item_id)
-    try:
+    with form_errors(category="warning",
+                     conflict=lambda: services.EditConflictError(firm)) as removed:
         spec.remove(firm, item)
         audit.record("update", "firm", firm.id, {"part": kind, "removed": item_id})
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        flash(services.EditConflictError(firm).message, "warning")
-    else:
+    if removed.ok:
         flash(_l("Đã xóa."), "success")
     return redirect(_back(firm, spec))

@@ -11,9 +11,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, SubmitField
 
 from crm.auth.policy import WRITE_ROLES, firm_or_404, roles_required
-from crm.errors import UserError
-from crm.extensions import db
 from crm.firms import bp, portfolio
+from crm.unit_of_work import form_errors
 from crm.validators import row_id, row_ids
 
 
@@ -48,13 +47,9 @@ def assign(firm_id: int) -> ResponseReturnValue:
     firm = firm_or_404(firm_id)
     form = AssignForm().setup()
     if form.validate_on_submit():
-        try:
+        with form_errors(category="error") as saved:
             portfolio.assign_officer([firm], form.officer_id.data or None, by=current_user)
-        except UserError as err:
-            db.session.rollback()
-            flash(err.message, "error")
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("Đã giao cán bộ phụ trách."), "success")
     return redirect(url_for("firms.show", firm_id=firm.id))
 
@@ -66,14 +61,10 @@ def assign_many() -> ResponseReturnValue:
     form = AssignForm().setup()
     back = _local(request.form.get("next"), url_for("firms.index"))
     if form.validate_on_submit():
-        try:
+        with form_errors(category="error") as saved:
             firms = portfolio.firms_by_ids(row_ids(request.form.getlist("firm_ids")))
             changed = portfolio.assign_officer(firms, form.officer_id.data or None,
                                                by=current_user)
-        except UserError as err:
-            db.session.rollback()
-            flash(err.message, "error")
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("Đã giao %(n)d doanh nghiệp.", n=changed), "success")
     return redirect(back)

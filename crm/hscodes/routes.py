@@ -7,17 +7,16 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from crm import audit, paging
 from crm.auth.policy import WRITE_ROLES, firm_or_404, roles_required
-from crm.errors import UserError
 from crm.extensions import db
 from crm.firms.services import thousands
 from crm.hscodes import bp, queries, services
 from crm.hscodes.forms import ConfirmForm
 from crm.hscodes.model import MAX_TEXT
 from crm.models import Product
+from crm.unit_of_work import ConflictError, form_errors
 
 PER_PAGE = 25
 # Product forms are filled by staff and by enterprises (their own firm's products).
@@ -47,17 +46,12 @@ def confirm(product_id: int) -> ResponseReturnValue:
         flash(_("Không xác nhận được: mã HS không hợp lệ hoặc phiên làm việc đã hết hạn."),
               "error")
         return redirect(back)
-    try:
+    # A stale version: another save of this firm came first.
+    with form_errors(category="error", conflict=lambda: ConflictError(
+            _("Doanh nghiệp vừa được người khác cập nhật. Vui lòng thử lại."))) as saved:
         services.confirm(firm, product, form.code.data)
         audit.record("update", "firm", firm.id, {"part": "products", "hs_suggestion": True})
-        db.session.commit()
-    except UserError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-    except StaleDataError:
-        db.session.rollback()  # another save of this firm came first
-        flash(_("Doanh nghiệp vừa được người khác cập nhật. Vui lòng thử lại."), "warning")
-    else:
+    if saved.ok:
         flash(_("Đã gán mã HS %(code)s cho «%(name)s».", code=services.dotted(product.hs_code),
                 name=product.name), "success")
     return redirect(back)

@@ -24,13 +24,13 @@ from flask_login import current_user
 from crm import audit, storage
 from crm.auth.policy import WRITE_ROLES, roles_required
 from crm.errors import UserError
-from crm.extensions import db
 from crm.firms.services import thousands
 from crm.hscodes.services import import_hints
 from crm.imports import bp, parsing, services
 from crm.imports.forms import MappingForm, RunForm, UploadForm
 from crm.imports.mapping import FIELDS
 from crm.imports.services import ImportReport, Steps, Take
+from crm.unit_of_work import discard, form_errors, unit_of_work
 
 log = logging.getLogger("crm.imports")
 PREVIEW_ROWS = 5
@@ -49,13 +49,9 @@ def index() -> ResponseReturnValue:
     form = UploadForm()
     if form.validate_on_submit():
         upload = form.file.data
-        try:
+        with form_errors(form, fallback="file") as saved:
             token = services.save_upload(upload, upload.filename or "", by=current_user)
-        except UserError as err:
-            db.session.rollback()
-            form.file.errors.append(err.message)
-        else:
-            db.session.commit()
+        if saved.ok:
             return redirect(url_for("imports.mapping", token=token))
     return render_template("imports/upload.html", form=form)
 
@@ -92,13 +88,15 @@ def mapping(token: str) -> ResponseReturnValue:
     if form.validate_on_submit():
         chosen = [request.form.get(f"col_{i}") or None for i in range(len(table.headings))]
         chosen = [c if c in FIELDS else None for c in chosen]
-        services.save_mapping(token, chosen)
-        db.session.commit()  # the run may reach another app host: it reads the mapping
+        # Committed now, before the dry run: the run may reach another app host, which
+        # reads the mapping in its own transaction.
+        with unit_of_work():
+            services.save_mapping(token, chosen)
         try:
             report = services.plan_import(table, chosen)
         except UserError as err:
             mapping_error = err.message
-        db.session.rollback()  # a dry run writes nothing, whatever happened
+        discard()  # a dry run writes nothing, whatever happened
     return render_template(
         "imports/mapping.html", form=form, run_form=RunForm(), meta=meta, token=token,
         table=table, chosen=chosen, fields=FIELDS, preview=table.rows[:PREVIEW_ROWS],
@@ -162,26 +160,30 @@ class _ImportJob:
         self.rejected_file: str | None = None
 
     def lines(self) -> Iterator[str]:
-        """Check, write and commit, saying how far it got after each chunk."""
+        """Check, write and commit, saying how far it got after each chunk.
+
+        Its own unit of work, not the request's: a streamed page runs this after the
+        request's end (and its commit) has passed. Anything that breaks, or a browser that
+        leaves mid-way, rolls the whole import back: never half an import.
+        """
         try:
-            report = yield from _lines(
-                services.plan_import_steps(self.table, self.meta["mapping"], take=self.take),
-                _("Đã kiểm tra %(done)s / %(total)s dòng"))
-            yield from _lines(
-                services.apply_import_steps(
-                    report, by=current_user, partial=self.partial,
-                    note=_("Nhập từ tệp %(name)s", name=self.meta["filename"])),
-                _("Đã ghi %(done)s / %(total)s doanh nghiệp"))
-            audit.record("import", "import", None,
-                         {"file": self.meta["filename"], **report.summary()})
-            db.session.commit()
+            with unit_of_work():
+                report = yield from _lines(
+                    services.plan_import_steps(self.table, self.meta["mapping"],
+                                               take=self.take),
+                    _("Đã kiểm tra %(done)s / %(total)s dòng"))
+                yield from _lines(
+                    services.apply_import_steps(
+                        report, by=current_user, partial=self.partial,
+                        note=_("Nhập từ tệp %(name)s", name=self.meta["filename"])),
+                    _("Đã ghi %(done)s / %(total)s doanh nghiệp"))
+                audit.record("import", "import", None,
+                             {"file": self.meta["filename"], **report.summary()})
         except UserError as err:
-            db.session.rollback()  # nothing half-imported
-            self.error = err.message
+            self.error = err.message  # rolled back: nothing half-imported
             return
         except Exception:
             # Headers of a streamed page are gone: no 500 page, but never half an import.
-            db.session.rollback()
             log.exception("import %s failed", self.meta["filename"])
             self.error = _("Lỗi không mong đợi: không dòng nào được nhập. Vui lòng thử lại "
                            "hoặc báo quản trị viên.")
@@ -189,8 +191,8 @@ class _ImportJob:
         if report.errors:
             name = services.rejected_name(self.token, self.meta["kind"])
             data, _count = services.rejected_bytes(self.table, report, self.meta["kind"])
-            services.upload_storage().put(name, data)
-            db.session.commit()
+            with unit_of_work():  # the file may live in the database
+                services.upload_storage().put(name, data)
             self.rejected_file = name
         log.info("import %s by user %s: %s", self.meta["filename"], current_user.id,
                  report.summary())

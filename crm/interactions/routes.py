@@ -27,10 +27,12 @@ from crm.interactions.labels import support_label
 from crm.kpi import format_value
 from crm.models import Firm, Task
 from crm.programmes import queries as programme_queries
+from crm.unit_of_work import form_errors, unit_of_work
 from crm.validators import normalize_tax_code
 
 NONE_CHOICE = (0, "—")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FIRM_FIELD = {"firm_id": "firm_tax_code"}  # the services' firm is typed as a tax code here
 
 
 @bp.app_context_processor
@@ -41,15 +43,6 @@ def _template_helpers() -> dict[str, Any]:
         "firm_timeline": queries.firm_timeline,
         "fmt": format_value,
     }
-
-
-def _attach_error(form: FlaskForm, err: UserError, aliases: dict[str, str]) -> None:
-    """Put a service's error next to its field (or on top of the form)."""
-    name = aliases.get(err.field or "", err.field or "")
-    if name and name in form:
-        form[name].errors = [*form[name].errors, err.message]
-    else:
-        flash(err.message, "error")
 
 
 def _firm_from_tax_code(raw: str) -> int:
@@ -98,9 +91,10 @@ def export_xlsx() -> ResponseReturnValue:
     form = _log_filter_form()
     stmt = queries.support_log(**form.filters(me=current_user.id))
     count = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    audit.record_export("support_log", None, None, rows=min(count or 0, exports.EXPORT_LIMIT),
-                        personal_data=[audit.STAFF_NAMES], filters=form.query_args())
-    db.session.commit()
+    with unit_of_work():  # a GET: the export's audit event is committed before the file
+        audit.record_export("support_log", None, None,
+                            rows=min(count or 0, exports.EXPORT_LIMIT),
+                            personal_data=[audit.STAFF_NAMES], filters=form.query_args())
     return Response(
         exports.support_log_xlsx(stmt), mimetype=XLSX,
         headers={"Content-Disposition":
@@ -125,14 +119,10 @@ def new() -> ResponseReturnValue:
                                   or (running.id if running else 0))
     firm = _prefill_firm(form)
     if form.validate_on_submit():
-        try:
+        with form_errors(form, aliases=FIRM_FIELD, category="error") as saved:
             data = dict(form.data, firm_id=_firm_from_tax_code(form.firm_tax_code.data))
             interaction = services.log_interaction(data, by=current_user)
-        except UserError as err:
-            db.session.rollback()  # nothing saved half-way
-            _attach_error(form, err, {"firm_id": "firm_tax_code"})
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("Đã ghi nhận hoạt động hỗ trợ."), "success")
             return redirect(url_for("firms.show", firm_id=interaction.firm_id))
     return render_template("interactions/new.html", form=form, firm=firm)
@@ -157,7 +147,6 @@ def task_done(task_id: int) -> ResponseReturnValue:
     task = db.get_or_404(Task, task_id)
     if DoneForm().validate_on_submit():
         services.complete_task(task, by=current_user)
-        db.session.commit()
         flash(_("Đã đánh dấu xong."), "success")
     target = request.form.get("next") or ""
     if not target.startswith("/") or target.startswith("//"):
@@ -186,14 +175,10 @@ def new_outcome() -> ResponseReturnValue:
             if task.firm is not None:
                 form.firm_tax_code.data = task.firm.tax_code
     if form.validate_on_submit():
-        try:
+        with form_errors(form, aliases=FIRM_FIELD, category="error") as saved:
             data = dict(form.data, firm_id=_firm_from_tax_code(form.firm_tax_code.data))
             outcome = services.record_outcome(data, by=current_user)
-        except UserError as err:
-            db.session.rollback()
-            _attach_error(form, err, {"firm_id": "firm_tax_code"})
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("Đã ghi nhận kết quả."), "success")
             return redirect(url_for("firms.show", firm_id=outcome.firm_id))
     return render_template("interactions/outcome.html", form=form, firm=firm, task=task)
@@ -209,13 +194,9 @@ def indicators(firm_id: int) -> ResponseReturnValue:
         if current_user.role not in WRITE_ROLES:
             abort(403)
         if form.validate():
-            try:
+            with form_errors(form, category="error") as saved:
                 services.save_indicator(firm, form.data)
-            except UserError as err:
-                db.session.rollback()
-                _attach_error(form, err, {})
-            else:
-                db.session.commit()
+            if saved.ok:
                 flash(_("Đã lưu số liệu năm %(year)s.", year=form.year.data), "success")
                 return redirect(url_for("interactions.indicators", firm_id=firm.id))
     elif request.args.get("year", type=int):

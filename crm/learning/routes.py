@@ -12,10 +12,9 @@ from flask_login import current_user
 
 from crm import clock
 from crm.auth.policy import roles_required
-from crm.errors import UserError
-from crm.extensions import db
 from crm.learning import bp, queries, services
 from crm.models.opportunity import OPPORTUNITY_KINDS
+from crm.unit_of_work import form_errors
 from matching import learn
 
 # Which weights rank every firm for every opportunity is a manager's call.
@@ -68,13 +67,9 @@ def index() -> ResponseReturnValue:
 def switch_on(kind: str) -> ResponseReturnValue:
     """Switch the learned weights on for a kind, if they win on the later opportunities."""
     cut = _cut(request.form.get("cut"))
-    try:
+    with form_errors() as saved:
         model = services.switch_on(kind, current_user, _today(), cut)
-    except UserError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-    else:
-        db.session.commit()
+    if saved.ok:
         flash(_("Đã bật trọng số học được phiên bản %(v)s cho loại cơ hội này.",
                 v=model.version), "success")
     return redirect(url_for("learning.index", cut=request.form.get("cut") or None))
@@ -84,13 +79,8 @@ def switch_on(kind: str) -> ResponseReturnValue:
 @roles_required(LEARN_ROLES)
 def switch_off(kind: str) -> ResponseReturnValue:
     """Back to the hand-set weights for a kind."""
-    try:
+    with form_errors() as saved:
         model = services.switch_off(kind)
-    except UserError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-    else:
-        db.session.commit()
-        if model is not None:
-            flash(_("Đã tắt trọng số học được; xếp hạng dùng lại trọng số đặt tay."), "success")
+    if saved.ok and model is not None:
+        flash(_("Đã tắt trọng số học được; xếp hạng dùng lại trọng số đặt tay."), "success")
     return redirect(url_for("learning.index"))

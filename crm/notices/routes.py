@@ -10,7 +10,6 @@ from flask_login import current_user
 
 from crm import paging
 from crm.auth.policy import ADMIN_ROLES, READ_ROLES, WRITE_ROLES, roles_required
-from crm.errors import UserError
 from crm.extensions import db
 from crm.models import Notice
 from crm.notices import bp, queries, services
@@ -23,6 +22,7 @@ from crm.notices.reasons import (
     TIER_LABELS,
     reason_lines,
 )
+from crm.unit_of_work import discard, form_errors
 
 PER_PAGE = 50
 LABELS = {"sources": SOURCE_LABELS, "measures": MEASURE_LABELS, "severities": SEVERITY_LABELS,
@@ -49,17 +49,13 @@ def upload() -> ResponseReturnValue:
     if form.validate_on_submit():
         data = form.file.data.read()
         charges = form.charges.data.read() if form.charges.data else None
-        try:
+        with form_errors(form, fallback="source") as saved:
             report = services.import_notices(form.source.data, data, charges=charges,
                                              dry_run=form.dry_run.data, by=current_user)
-        except UserError as err:
-            db.session.rollback()
-            form.source.errors = [*form.source.errors, err.message]
-        else:
+        if saved.ok:
             if report.errors or form.dry_run.data:
-                db.session.rollback()  # nothing half-saved
+                discard()  # a dry run, or a file with errors: nothing half-saved
             else:
-                db.session.commit()
                 flash(_("Đã thêm %(added)d thông báo (%(already)d đã có).",
                         added=len(report.added), already=len(report.already)), "success")
                 return redirect(url_for("notices.index"))
@@ -72,15 +68,10 @@ def new() -> ResponseReturnValue:
     """Type a notice in by hand."""
     form = NoticeForm()
     if form.validate_on_submit():
-        try:
+        with form_errors(form, fallback="title") as saved:
             draft = services.draft_from_form(form.data)
             notice = services.create_notice(draft, by=current_user)
-        except UserError as err:
-            db.session.rollback()
-            form[err.field or "title"].errors = [*form[err.field or "title"].errors,
-                                                 err.message]
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("Đã lưu thông báo; %(n)d doanh nghiệp được đối chiếu.",
                     n=len(notice.targets)), "success")
             return redirect(url_for("notices.show", notice_id=notice.id))
@@ -112,11 +103,10 @@ def review(notice_id: int) -> ResponseReturnValue:
     missing = services.review_targets(notice, kept, (form.add.data or "").split(","),
                                       by=current_user)
     if missing:
-        db.session.rollback()
+        discard()
         form.add.errors = [_("Không tìm thấy doanh nghiệp có mã số thuế: %(codes)s",
                              codes=", ".join(sorted(missing)))]
         return _show(notice, form)
-    db.session.commit()
     flash(_("Đã lưu danh sách doanh nghiệp."), "success")
     return redirect(url_for("notices.show", notice_id=notice.id))
 
@@ -128,7 +118,6 @@ def rematch(notice_id: int) -> ResponseReturnValue:
     notice = db.get_or_404(Notice, notice_id)
     if ActionForm().validate_on_submit():
         services.rematch(notice)
-        db.session.commit()
         flash(_("Đã đối chiếu lại: %(n)d doanh nghiệp.", n=len(notice.targets)), "success")
     return redirect(url_for("notices.show", notice_id=notice.id))
 
@@ -140,7 +129,6 @@ def send(notice_id: int) -> ResponseReturnValue:
     notice = db.get_or_404(Notice, notice_id)
     if ActionForm().validate_on_submit():
         n = services.send_notice(notice, by=current_user)
-        db.session.commit()
         if n:
             flash(_("Đã gửi cảnh báo tới %(n)d doanh nghiệp.", n=n), "success")
         else:

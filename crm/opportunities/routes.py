@@ -18,7 +18,6 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from crm import audit, clock, ranking
 from crm.auth.policy import (
@@ -46,20 +45,12 @@ from crm.opportunities.forms import (
     kind_choices,
     status_choices,
 )
+from crm.unit_of_work import form_errors, unit_of_work
 from crm.validators import row_ids
 
 
 def _today() -> date:
     return clock.today()
-
-
-def _fail(err: UserError, form=None) -> None:
-    """Roll back and put the message next to its field, or flash it."""
-    db.session.rollback()  # nothing saved half-way
-    if form is not None and err.field and err.field in form:
-        form[err.field].errors = [*form[err.field].errors, err.message]
-    else:
-        flash(err.message, "danger")
 
 
 @bp.route("/")
@@ -119,18 +110,13 @@ def _save(form: OpportunityForm, opp: Opportunity | None) -> ResponseReturnValue
     if not form.validate_on_submit():
         return None
     data = {k: v for k, v in form.data.items() if k not in ("csrf_token", "submit")}
-    try:
+    with form_errors(form, conflict=services.OpportunityConflictError) as saved:
         if opp is None:
             opp = services.create_opportunity(data, current_user, _today())
         else:
             services.update_opportunity(opp, data, today=_today(),
                                         expected_version=form.version.data)
-        db.session.commit()
-    except UserError as err:
-        _fail(err, form)
-        return None
-    except StaleDataError:
-        _fail(services.OpportunityConflictError())
+    if not saved.ok:
         return None
     flash(_("Đã lưu cơ hội."), "success")
     return redirect(url_for("opportunities.show", opp_id=opp.id))
@@ -225,14 +211,11 @@ def shortlist(opp_id: int) -> ResponseReturnValue:
     opp = db.get_or_404(Opportunity, opp_id)
     form = ShortlistForm()
     if form.validate_on_submit():
-        try:
+        with form_errors() as saved:
             ids = row_ids(request.form.getlist("firm_ids"))
             entries = services.shortlist_firms(opp, ids, current_user, _today(),
                                                form.justification.data)
-            db.session.commit()
-        except UserError as err:
-            _fail(err)
-        else:
+        if saved.ok:
             flash(_("Đã đưa %(n)s doanh nghiệp vào danh sách chọn.", n=len(entries)), "success")
             return redirect(url_for("opportunities.board", opp_id=opp.id))
     return redirect(url_for("opportunities.show", opp_id=opp.id))
@@ -245,7 +228,6 @@ def suggest(opp_id: int) -> ResponseReturnValue:
     opp = db.get_or_404(Opportunity, opp_id)
     if SimpleForm().validate_on_submit():
         n = services.save_suggestions(opp, current_user, _today())
-        db.session.commit()
         flash(_("Đã lưu %(n)s doanh nghiệp đề xuất.", n=n), "success")
     return redirect(url_for("opportunities.board", opp_id=opp.id))
 
@@ -257,13 +239,10 @@ def add_firm(opp_id: int) -> ResponseReturnValue:
     opp = db.get_or_404(Opportunity, opp_id)
     form = AddFirmForm()
     if form.validate_on_submit():
-        try:
+        with form_errors() as saved:
             services.add_firm_by_tax_code(opp, form.tax_code.data, current_user, _today(),
                                           form.justification.data)
-            db.session.commit()
-        except UserError as err:
-            _fail(err)
-        else:
+        if saved.ok:
             flash(_("Đã thêm doanh nghiệp vào danh sách chọn."), "success")
             return redirect(url_for("opportunities.board", opp_id=opp.id))
     return redirect(url_for("opportunities.show", opp_id=opp.id) + "#add-firm")
@@ -290,15 +269,10 @@ def bulk(opp_id: int) -> ResponseReturnValue:
     form.to_status.choices = action_choices()
     if form.validate_on_submit():
         ids = row_ids(request.form.getlist("entry_ids"))
-        try:
+        with form_errors(conflict=services.OpportunityConflictError) as saved:
             n = services.bulk_change(opp, ids, form.to_status.data, current_user,
                                      note=form.note.data)
-            db.session.commit()
-        except UserError as err:
-            _fail(err)
-        except StaleDataError:
-            _fail(services.OpportunityConflictError())
-        else:
+        if saved.ok:
             flash(_("Đã cập nhật %(n)s doanh nghiệp.", n=n), "success")
     return redirect(url_for("opportunities.board", opp_id=opp.id))
 
@@ -327,15 +301,10 @@ def entry_status(opp_id: int, entry_id: int) -> ResponseReturnValue:
     form = BulkForm()
     form.to_status.choices = action_choices()
     if form.validate_on_submit():
-        try:
+        with form_errors(conflict=services.OpportunityConflictError) as saved:
             services.change_status(item, form.to_status.data, current_user,
                                    note=form.note.data, today=_today())
-            db.session.commit()
-        except UserError as err:
-            _fail(err)
-        except StaleDataError:
-            _fail(services.OpportunityConflictError())
-        else:
+        if saved.ok:
             flash(_("Đã cập nhật."), "success")
     return redirect(url_for("opportunities.entry", opp_id=opp_id, entry_id=entry_id))
 
@@ -355,9 +324,10 @@ def export_xlsx(opp_id: int) -> ResponseReturnValue:
     """The shortlist as an Excel workbook."""
     opp = db.get_or_404(Opportunity, opp_id)
     personal = sees_personal_data(current_user)
-    audit.record_export("shortlist", "opportunity", opp.id, format="xlsx",
-                        rows=queries.export_count(opp), personal_data=_export_kinds(personal))
-    db.session.commit()
+    with unit_of_work():  # a GET: the export's audit event is committed before the file
+        audit.record_export("shortlist", "opportunity", opp.id, format="xlsx",
+                            rows=queries.export_count(opp),
+                            personal_data=_export_kinds(personal))
     return Response(
         exports.shortlist_xlsx(opp, personal=personal),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -370,9 +340,10 @@ def export_csv(opp_id: int) -> ResponseReturnValue:
     """The shortlist as CSV (UTF-8 with BOM), streamed."""
     opp = db.get_or_404(Opportunity, opp_id)
     personal = sees_personal_data(current_user)
-    audit.record_export("shortlist", "opportunity", opp.id, format="csv",
-                        rows=queries.export_count(opp), personal_data=_export_kinds(personal))
-    db.session.commit()
+    with unit_of_work():  # a GET, streamed: the audit event is committed before the rows
+        audit.record_export("shortlist", "opportunity", opp.id, format="csv",
+                            rows=queries.export_count(opp),
+                            personal_data=_export_kinds(personal))
     return Response(
         stream_with_context(exports.shortlist_csv(opp, personal=personal)),
         mimetype="text/csv; charset=utf-8",

@@ -6,15 +6,14 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from crm import paging
 from crm.auth.policy import READ_ROLES, WRITE_ROLES, roles_required, sees_personal_data
-from crm.errors import UserError
 from crm.extensions import db
 from crm.models import Partner
 from crm.partners import bp, queries, services
 from crm.partners.forms import ArchiveForm, PartnerFilterForm, PartnerForm, kind_choices
+from crm.unit_of_work import form_errors
 
 PER_PAGE = 25
 
@@ -71,23 +70,13 @@ def _save(form: PartnerForm, partner: Partner | None) -> ResponseReturnValue | N
     if not form.validate_on_submit():
         return None
     data = {k: v for k, v in form.data.items() if k not in ("csrf_token", "submit")}
-    try:
+    with form_errors(form, conflict=services.PartnerConflictError) as saved:
         if partner is None:
             partner = services.create_partner(data, by=current_user)
         else:
             services.update_partner(partner, data, expected_version=form.version.data,
                                     by=current_user)
-        db.session.commit()
-    except UserError as err:
-        db.session.rollback()  # nothing saved half-way
-        if err.field and err.field in form:
-            form[err.field].errors = [*form[err.field].errors, err.message]
-        else:
-            flash(err.message, "danger")
-        return None
-    except StaleDataError:
-        db.session.rollback()
-        flash(str(services.PartnerConflictError()), "danger")
+    if not saved.ok:
         return None
     flash(_("Đã lưu đối tác."), "success")
     return redirect(url_for("partners.show", partner_id=partner.id))
@@ -121,7 +110,6 @@ def archive(partner_id: int) -> ResponseReturnValue:
     partner = db.get_or_404(Partner, partner_id)
     if ArchiveForm().validate_on_submit():
         services.archive_partner(partner, archived=request.form.get("restore") != "1")
-        db.session.commit()
         flash(_("Đã lưu trữ đối tác.") if partner.archived else _("Đã khôi phục đối tác."),
               "success")
     return redirect(url_for("partners.show", partner_id=partner.id))

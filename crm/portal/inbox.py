@@ -13,11 +13,11 @@ from flask_login import current_user
 
 from crm import paging
 from crm.auth.policy import roles_required
-from crm.errors import UserError
 from crm.extensions import db
 from crm.messaging import queries, services
 from crm.models import Message
 from crm.portal import bp
+from crm.unit_of_work import form_errors, unit_of_work
 
 log = logging.getLogger("crm.access")
 ENTERPRISE = frozenset({"enterprise"})
@@ -62,8 +62,8 @@ def message(message_id: int) -> ResponseReturnValue:
     """One message; opening it marks it read."""
     item = _own_message(message_id)
     if item.read_at is None:
-        services.mark_read(item, by=current_user)
-        db.session.commit()
+        with unit_of_work():  # a GET that writes: opening the message marks it read
+            services.mark_read(item, by=current_user)
     return render_template("portal/message.html", message=item)
 
 
@@ -73,7 +73,6 @@ def acknowledge(message_id: int) -> ResponseReturnValue:
     """"Đã nắm"."""
     item = _own_message(message_id)
     services.acknowledge(item, by=current_user)
-    db.session.commit()
     flash(_("Đã ghi nhận doanh nghiệp đã nắm thông tin."), "success")
     return redirect(url_for("portal.message", message_id=item.id))
 
@@ -83,13 +82,9 @@ def acknowledge(message_id: int) -> ResponseReturnValue:
 def ask_for_help(message_id: int) -> ResponseReturnValue:
     """"Cần hỗ trợ": an officer is asked to contact the firm."""
     item = _own_message(message_id)
-    try:
+    with form_errors() as saved:
         services.request_help(item, by=current_user, note=request.form.get("note"))
-    except UserError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-    else:
-        db.session.commit()
+    if saved.ok:
         flash(_("Đã gửi đề nghị hỗ trợ. Cán bộ phụ trách sẽ liên hệ với doanh nghiệp."),
               "success")
     return redirect(url_for("portal.message", message_id=item.id))

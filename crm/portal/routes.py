@@ -17,16 +17,15 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
-from flask_wtf import FlaskForm
 
 from crm import clock, storage
 from crm.auth.policy import READ_ROLES, firm_or_404, roles_required
-from crm.errors import UserError
 from crm.extensions import db
 from crm.models import Certification, Document, Firm, Opportunity
 from crm.models.base import utcnow
 from crm.portal import bp, queries, services
 from crm.portal.forms import AcceptInvitationForm, DocumentForm, RegistrationForm
+from crm.unit_of_work import form_errors
 from crm.validators import row_id
 
 log = logging.getLogger("crm.access")
@@ -56,14 +55,6 @@ def _own_or_404(model: type, item_id: int, firm: Firm) -> Any:
     return item
 
 
-def _form_error(form: FlaskForm, err: UserError) -> None:
-    """Put a service's message next to its field, or flash it."""
-    if err.field and err.field in form:
-        form[err.field].errors = [*form[err.field].errors, err.message]
-    else:
-        flash(err.message, "danger")
-
-
 # --- the firm's own pages -----------------------------------------------------------------
 
 @bp.route("/")
@@ -89,7 +80,6 @@ def confirm() -> ResponseReturnValue:
     """'My profile is still correct.'"""
     firm = _own_firm()
     services.confirm_profile(firm)
-    db.session.commit()
     flash(_("Cảm ơn! Đã ghi nhận hồ sơ vẫn đúng."), "success")
     return redirect(url_for("portal.dashboard"))
 
@@ -111,13 +101,9 @@ def documents() -> ResponseReturnValue:
                 abort(404)
             cert = _own_or_404(Certification, cert_id, firm)
         upload = form.file.data
-        try:
+        with form_errors(form) as saved:
             services.save_document(firm, cert, upload.stream, upload.filename, current_user)
-        except UserError as err:
-            db.session.rollback()
-            _form_error(form, err)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("Đã tải lên."), "success")
             return redirect(url_for("portal.documents"))
     return render_template("portal/documents.html", firm=firm, form=form,
@@ -131,7 +117,6 @@ def delete_document(document_id: int) -> ResponseReturnValue:
     firm = _own_firm()
     document = _own_or_404(Document, document_id, firm)
     services.delete_document(document)
-    db.session.commit()
     flash(_("Đã xóa."), "success")
     return redirect(url_for("portal.documents"))
 
@@ -162,13 +147,9 @@ def respond(opportunity_id: int) -> ResponseReturnValue:
     """Interested, or decline an invitation."""
     firm = _own_firm()
     opportunity = db.get_or_404(Opportunity, opportunity_id)
-    try:
+    with form_errors() as saved:
         services.respond(firm, opportunity, request.form.get("response", ""), current_user)
-    except UserError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-    else:
-        db.session.commit()
+    if saved.ok:
         flash(_("Đã gửi phản hồi."), "success")
     return redirect(url_for("portal.opportunities"))
 
@@ -185,14 +166,10 @@ def accept_invitation(token: str) -> ResponseReturnValue:
         return render_template("portal/invitation_invalid.html", state=state), status
     form = AcceptInvitationForm()
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as saved:
             user = services.accept_invitation(token, form.name.data, form.password.data,
                                               form.confirm.data)
-        except UserError as err:
-            db.session.rollback()
-            _form_error(form, err)
-        else:
-            db.session.commit()
+        if saved.ok:
             login_user(user)
             flash(_("Chào mừng! Tài khoản doanh nghiệp đã được tạo."), "success")
             return redirect(url_for("portal.dashboard"))
@@ -204,12 +181,8 @@ def register() -> ResponseReturnValue:
     """A firm asks for an account with its tax code."""
     form = RegistrationForm()
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as saved:
             services.register(form.data)
-        except UserError as err:
-            db.session.rollback()
-            _form_error(form, err)
-        else:
-            db.session.commit()
+        if saved.ok:
             return render_template("portal/registered.html")
     return render_template("portal/register.html", form=form)

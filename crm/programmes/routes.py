@@ -9,13 +9,13 @@ from flask_login import current_user
 
 from crm import audit, clock, display, kpi
 from crm.auth.policy import READ_ROLES, roles_required
-from crm.errors import UserError
 from crm.extensions import db
 from crm.messaging.kpis import alert_kpis
 from crm.models import Programme, ProgrammeTarget
 from crm.models.firm import SECTORS
 from crm.programmes import bp, charts, queries, reports, services
 from crm.programmes.forms import DeleteForm, TargetForm
+from crm.unit_of_work import form_errors, unit_of_work
 
 MANAGE_ROLES = frozenset({"admin", "manager"})
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -79,13 +79,9 @@ def show(programme_id: int) -> ResponseReturnValue:
         if current_user.role not in MANAGE_ROLES:
             abort(403)
         if form.validate():
-            try:
+            with form_errors(form) as saved:
                 services.set_target(programme, form.data)
-            except UserError as err:
-                db.session.rollback()
-                form[err.field].errors = [*form[err.field].errors, err.message]
-            else:
-                db.session.commit()
+            if saved.ok:
                 flash(_("Đã lưu mục tiêu."), "success")
                 return redirect(url_for("programmes.show", programme_id=programme.id))
     return render_template(
@@ -104,7 +100,6 @@ def delete_target(programme_id: int, target_id: int) -> ResponseReturnValue:
         abort(404)
     if DeleteForm().validate_on_submit():
         services.delete_target(target)
-        db.session.commit()
         flash(_("Đã xóa mục tiêu."), "success")
     return redirect(url_for("programmes.show", programme_id=programme_id))
 
@@ -158,10 +153,10 @@ def report_xlsx(programme_id: int) -> ResponseReturnValue:
     """The annual report as an Excel workbook."""
     programme = db.get_or_404(Programme, programme_id)
     year = _year(programme)
-    audit.record_export("annual_report", "programme", programme.id, year=year,
-                        rows=reports.annual_report_rows(programme, year),
-                        personal_data=[audit.STAFF_NAMES])
-    db.session.commit()
+    with unit_of_work():  # a GET: the export's audit event is committed before the file
+        audit.record_export("annual_report", "programme", programme.id, year=year,
+                            rows=reports.annual_report_rows(programme, year),
+                            personal_data=[audit.STAFF_NAMES])
     return _download(reports.annual_report_xlsx(programme, year),
                      f"bao-cao-{programme.code}-{year}.xlsx")
 
@@ -184,8 +179,8 @@ def proposal_xlsx(programme_id: int) -> ResponseReturnValue:
     programme = db.get_or_404(Programme, programme_id)
     year = _year(programme, ahead=1)
     filled = reports.proposal(programme, year, request.args.get("lead_unit"))
-    audit.record_export("proposal", "programme", programme.id, year=year,
-                        rows=len(filled.items), personal_data=[])
-    db.session.commit()
+    with unit_of_work():  # a GET: the export's audit event is committed before the file
+        audit.record_export("proposal", "programme", programme.id, year=year,
+                            rows=len(filled.items), personal_data=[])
     return _download(reports.proposal_xlsx(programme, filled),
                      f"de-xuat-{programme.code}-{year}.xlsx")

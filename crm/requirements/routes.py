@@ -23,18 +23,13 @@ from crm.requirements.forms import (
     RequirementFilterForm,
     RequirementForm,
 )
+from crm.unit_of_work import form_errors
 
 PER_PAGE = 50
 
 
 def _today() -> date:
     return clock.today()
-
-
-def _show_errors(form: RequirementForm | EndForm, err: services.RequirementError) -> None:
-    """Each message next to its field (nothing was saved: the caller rolled back)."""
-    for name, message in err.errors.items():
-        form[name].errors = [*form[name].errors, message]
 
 
 def _shown(name: str, value: Any) -> str:
@@ -113,13 +108,9 @@ def new() -> ResponseReturnValue:
     if request.method == "GET":
         _prefill(form)
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as saved:
             row = services.create_requirement(form.data, form.why.data, by=current_user)
-        except services.RequirementError as err:
-            db.session.rollback()  # nothing saved half-way
-            _show_errors(form, err)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("Đã thêm quy định #%(id)d.", id=row.id), "success")
             return redirect(url_for("requirements.show", req_id=row.id))
     return _form_page(form, None)
@@ -140,14 +131,10 @@ def edit(req_id: int) -> ResponseReturnValue:
     row = db.get_or_404(MarketRequirement, req_id)
     form = RequirementForm(obj=row)
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as saved:
             changed = services.update_requirement(row, form.data, form.why.data,
                                                   by=current_user)
-        except services.RequirementError as err:
-            db.session.rollback()
-            _show_errors(form, err)
-        else:
-            db.session.commit()
+        if saved.ok:
             if changed:
                 flash(_("Đã lưu quy định #%(id)d.", id=row.id), "success")
             else:
@@ -163,14 +150,10 @@ def end(req_id: int) -> ResponseReturnValue:
     row = db.get_or_404(MarketRequirement, req_id)
     form = EndForm()
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as saved:
             services.end_requirement(row, form.valid_until.data, form.why.data,
                                      by=current_user)
-        except services.RequirementError as err:
-            db.session.rollback()
-            _show_errors(form, err)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("Quy định #%(id)d hết hiệu lực sau ngày %(day)s.", id=row.id,
                     day=format_date(row.valid_until)), "success")
             return redirect(url_for("requirements.show", req_id=row.id))

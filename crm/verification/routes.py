@@ -29,6 +29,7 @@ from crm.models.portal import FIELD_CREATED, FIELD_DELETED, FIELD_ERASED
 from crm.portal import queries as portal_queries
 from crm.portal import services as portal_services
 from crm.portal.forms import DecisionForm, InvitationForm
+from crm.unit_of_work import form_errors
 from crm.validators import normalize_tax_code, row_ids
 from crm.verification import bp, queries, services
 
@@ -142,7 +143,7 @@ def review(firm_id: int) -> ResponseReturnValue:
     if not changes or decision not in ("verify", "reject"):
         flash(_("Không có thay đổi nào để xử lý."), "warning")
         return redirect(_back())
-    try:
+    with form_errors() as saved:
         if decision == "verify":
             services.verify_changes(firm, changes, current_user)
             message = _("Đã xác minh %(n)d thay đổi.", n=len(changes))
@@ -150,11 +151,7 @@ def review(firm_id: int) -> ResponseReturnValue:
             reverted = services.reject_changes(firm, changes, current_user)
             message = _("Đã từ chối %(n)d thay đổi, khôi phục %(r)d giá trị cũ.",
                         n=len(changes), r=reverted)
-    except UserError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-    else:
-        db.session.commit()
+    if saved.ok:
         flash(message, "success")
     return redirect(_back())
 
@@ -212,18 +209,14 @@ def decide(request_id: int, decision: str) -> ResponseReturnValue:
     """Approve (create the account) or reject a registration."""
     registration = db.get_or_404(RegistrationRequest, request_id)
     form = DecisionForm()
-    try:
+    if decision not in ("approve", "reject"):
+        return redirect(url_for("verification.registrations"))
+    with form_errors() as saved:
         if decision == "approve":
             portal_services.approve_registration(registration, current_user)
-        elif decision == "reject":
-            portal_services.reject_registration(registration, current_user, form.note.data)
         else:
-            return redirect(url_for("verification.registrations"))
-    except UserError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-    else:
-        db.session.commit()
+            portal_services.reject_registration(registration, current_user, form.note.data)
+    if saved.ok:
         flash(_("Đã duyệt đăng ký.") if decision == "approve" else _("Đã từ chối đăng ký."),
               "success")
     return redirect(url_for("verification.registrations"))
@@ -238,21 +231,14 @@ def invitations() -> ResponseReturnValue:
         form.tax_code.data = request.args["tax_code"]
     link = None
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as saved:
             tax_code = normalize_tax_code(form.tax_code.data)
             firm = queries.firm_by_tax_code(tax_code)
             if firm is None:
                 raise UserError(_("Không có doanh nghiệp với mã số thuế này."), field="tax_code")
             invitation, token = portal_services.create_invitation(firm, form.email.data,
                                                                   current_user)
-        except UserError as err:
-            db.session.rollback()
-            if err.field and err.field in form:
-                form[err.field].errors = [*form[err.field].errors, err.message]
-            else:
-                flash(err.message, "danger")
-        else:
-            db.session.commit()
+        if saved.ok:
             link = url_for("portal.accept_invitation", token=token, _external=True)
             # No mail server here: the officer passes the link on; the log keeps a trace.
             log.info("invitation %s for firm %s to %s: %s", invitation.id, firm.id,
