@@ -328,3 +328,23 @@ def test_enterprise_firm_fits_an_open_opportunity_and_is_invited(demo):
 
 def test_duplicate_page_finds_the_demo_near_duplicates(demo):
     assert len(candidate_pairs()) >= 5
+
+
+def test_demo_has_a_b2b_meeting_day_with_an_agenda_and_requests_to_answer(demo):
+    """The fair's confirmed firms meet Japanese buyers: a preliminary agenda exists, every
+    placed meeting is conflict-free, and some buyers' requests wait for the firms."""
+    from crm.models import Meeting, MeetingEvent, MeetingRequest
+
+    event = db.session.scalar(select(MeetingEvent))
+    assert event is not None and event.firms and len(event.counterparts) >= 5
+    meetings = [m for m in db.session.scalars(select(Meeting)) if m.status == "scheduled"]
+    assert meetings
+    seats = {(m.session_id, m.slot_index, m.table_no) for m in meetings}
+    assert len(seats) == len(meetings)
+    for side in ("event_firm_id", "counterpart_id"):
+        busy = [(m.session_id, m.slot_index, getattr(m.request, side)) for m in meetings]
+        assert len(set(busy)) == len(busy)
+    waiting = db.session.scalars(select(MeetingRequest).where(
+        MeetingRequest.status == "requested", MeetingRequest.requested_by == "counterpart"))
+    assert list(waiting)
+    assert event.agenda_published_at is None  # preliminary: the officer publishes it

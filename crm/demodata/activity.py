@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from crm.demodata.history import build_history
+from crm.demodata.meetings import add_demo_meeting_day
 from crm.errors import UserError
 from crm.extensions import db
 from crm.firms import services as firm_services
@@ -690,6 +691,7 @@ def build_activity(rng: random.Random, today: date, firms: Sequence[Firm], users
     opps = _opportunities(today, programme, partners, manager)
     year = _support_log(rng, today, firms, programme, officer, manager, showcase)
     _shortlists(opps, today, officer, manager, showcase)
+    meetings = add_demo_meeting_day(opps["foodex"], officer)
     _settle_tasks(rng, today, officer, manager, partners, opps["mission_cn"])
     _outcomes(rng, today, year, officer, partners)
     history = build_history(today, programme, manager, officer, showcase)
@@ -705,4 +707,5 @@ def build_activity(rng: random.Random, today: date, firms: Sequence[Firm], users
     return {"partners": count(Partner), "opportunities": count(Opportunity),
             "shortlist entries": count(ShortlistEntry), "interactions": count(Interaction),
             "tasks": count(Task), "outcomes": count(Outcome), "indicators": indicators,
+            "B2B meetings": meetings,
             **history}
