@@ -336,7 +336,9 @@ def test_demo_has_a_b2b_meeting_day_with_an_agenda_and_requests_to_answer(demo):
     from crm.models import Meeting, MeetingEvent, MeetingRequest
 
     event = db.session.scalar(select(MeetingEvent))
-    assert event is not None and event.firms and len(event.counterparts) >= 5
+    assert event is not None
+    assert event.firms
+    assert len(event.counterparts) >= 5
     meetings = [m for m in db.session.scalars(select(Meeting)) if m.status == "scheduled"]
     assert meetings
     seats = {(m.session_id, m.slot_index, m.table_no) for m in meetings}

@@ -56,7 +56,10 @@ def test_a_preliminary_agenda_is_replanned_from_scratch(db, event):
     _accepted(event, event.firms[0], cp)
     agenda.build_agenda(event, time_limit=5)
     result = agenda.build_agenda(event, time_limit=5)
-    assert (result.kept, result.agenda.placed, result.agenda.engine) == (0, 1, "cp-sat")
+    assert (result.kept, result.agenda.placed) == (0, 1)
+    # CP-SAT proved the optimum; with as many meetings either way the earliest slots win.
+    assert result.agenda.engine == "cp-sat" or result.agenda.status.startswith("as good as")
+    assert (result.agenda.placements[0].slot, result.agenda.placements[0].table) == (0, 1)
 
 
 def test_publishing_an_empty_agenda_is_refused(db, event):

@@ -112,6 +112,20 @@ def test_exact_model_matches_exhaustive_search_on_tiny_events(event):
         assert result.placed == best
 
 
+def _cp_sat_ran(result) -> bool:
+    """CP-SAT's agenda was kept, or it proved the greedy one (earlier slots) just as good."""
+    return result.engine.startswith("cp-sat") or result.status.startswith("as good as CP-SAT")
+
+
+def test_an_agenda_fills_the_earliest_slots_when_nothing_is_lost():
+    # Two requests, eight slots: officers expect them first thing, not in the last slot.
+    reqs = [Request(1, 1, 1, frozenset({"en"}), frozenset({"en"})),
+            Request(2, 1, 2, frozenset({"en"}), frozenset({"en"}))]
+    result = solve(Problem(8, 2, reqs), time_limit=5)
+    assert sorted(p.slot for p in result.placements) == [0, 1]
+    assert _cp_sat_ran(result)
+
+
 def test_must_meet_wins_the_last_table():
     # One slot, one table, two requests: the must-meet one takes it.
     reqs = [Request(1, 1, 1, frozenset({"en"}), frozenset({"en"})),
@@ -119,7 +133,7 @@ def test_must_meet_wins_the_last_table():
     result = solve(Problem(1, 1, reqs), {1: MEET, 2: MUST_MEET}, time_limit=5)
     assert [p.request_id for p in result.placements] == [2]
     assert (result.must_placed, result.must_total, result.upper_bound) == (1, 1, 1)
-    assert result.engine == "cp-sat"
+    assert _cp_sat_ran(result)
 
 
 def test_must_meet_is_kept_even_when_two_meetings_could_replace_it():
@@ -166,7 +180,7 @@ def test_synthetic_fair_is_scheduled_close_to_the_bound_without_conflict():
                    method="slots")
     assert _check(event.problem, event.layout, result.placements) == []
     assert result.placed >= 0.95 * result.upper_bound
-    assert result.engine.startswith("cp-sat")
+    assert _cp_sat_ran(result)
 
 
 def test_large_fair_gets_the_block_models_bound_and_a_valid_agenda():
@@ -185,8 +199,8 @@ def test_bench_schedule_command_prints_placed_bound_and_engine():
     result = CliRunner().invoke(cli, ["bench", "schedule", "--firms", "20", "--counterparts",
                                       "10", "--time-limit", "3"])
     assert result.exit_code == 0, result.output
-    for line in ("requests: ", "placed: ", "upper bound: ", "placed/bound: ", "engine: cp-sat",
-                 "time: "):
+    assert "engine: cp-sat" in result.output or "as good as CP-SAT" in result.output
+    for line in ("requests: ", "placed: ", "upper bound: ", "placed/bound: ", "time: "):
         assert line in result.output
     bad = CliRunner().invoke(cli, ["bench", "schedule", "--firms", "0"])
     assert bad.exit_code == 2
