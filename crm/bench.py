@@ -102,6 +102,30 @@ def bench_command() -> None:
               help="Timed passes over the request list (after one warm-up pass).")
 def search_bench(n_firms: int, database_url: str | None, rounds: int) -> None:
     """Time varied firm-list searches through the app; print p50/p95 in ms."""
+    app, officer_session_id, total, sample = prepare_search_bench(n_firms, database_url)
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = officer_session_id
+        sess["_fresh"] = True
+    urls = bench_requests(sample or "4800000001", total // app.config["FIRMS_PER_PAGE"])
+    timings: dict[str, list[float]] = {u: [] for u in urls}
+    for n_pass in range(rounds + 1):
+        for u in urls:
+            t0 = time.perf_counter()
+            resp = client.get(u)
+            elapsed = (time.perf_counter() - t0) * 1000
+            if resp.status_code != 200:
+                raise click.ClickException(f"{u} answered {resp.status_code}")
+            if n_pass:  # pass 0 warms caches (templates, the typo vocabulary)
+                timings[u].append(elapsed)
+    _report(timings, total, app.config["SQLALCHEMY_DATABASE_URI"])
+
+
+def prepare_search_bench(n_firms: int, database_url: str | None,
+                         config: dict[str, Any] | None = None) -> tuple[Any, str, int, str]:
+    """The search bench's app and database (loaded once, then reused), its officer: (app,
+    the officer's session id, number of firms, a sample tax code). `config` overrides
+    settings of the app."""
     from crm import create_app
     from crm.demodata.synthetic import ensure_schema, generate_firms, generated_count
     from crm.extensions import db
@@ -110,7 +134,10 @@ def search_bench(n_firms: int, database_url: str | None, rounds: int) -> None:
 
     INSTANCE_DIR.mkdir(exist_ok=True)
     url = database_url or f"sqlite:///{INSTANCE_DIR / 'bench.db'}"
-    app = create_app(_bench_config(url))
+    bench_config = _bench_config(url)
+    for key, value in (config or {}).items():
+        setattr(bench_config, key, value)
+    app = create_app(bench_config)
     with app.app_context():
         ensure_schema()
         have = generated_count()
@@ -130,22 +157,7 @@ def search_bench(n_firms: int, database_url: str | None, rounds: int) -> None:
         officer_session_id = officer.get_id()  # "id:session_version" (User.get_id)
         sample = db.session.scalar(select(Firm.tax_code).order_by(Firm.id.desc()).limit(1))
         db.session.remove()
-    client = app.test_client()
-    with client.session_transaction() as sess:
-        sess["_user_id"] = officer_session_id
-        sess["_fresh"] = True
-    urls = bench_requests(sample or "4800000001", total // app.config["FIRMS_PER_PAGE"])
-    timings: dict[str, list[float]] = {u: [] for u in urls}
-    for n_pass in range(rounds + 1):
-        for u in urls:
-            t0 = time.perf_counter()
-            resp = client.get(u)
-            elapsed = (time.perf_counter() - t0) * 1000
-            if resp.status_code != 200:
-                raise click.ClickException(f"{u} answered {resp.status_code}")
-            if n_pass:  # pass 0 warms caches (templates, the typo vocabulary)
-                timings[u].append(elapsed)
-    _report(timings, total, app.config["SQLALCHEMY_DATABASE_URI"])
+    return app, officer_session_id, total, sample or "4800000001"
 
 
 def _report(timings: dict[str, list[float]], total: int, url: str) -> None:
@@ -170,6 +182,7 @@ bench_command.add_command(importlib.import_module("crm.hscodes.bench").hs_sugges
 bench_command.add_command(importlib.import_module("crm.duplicates.bench").duplicates_bench)
 bench_command.add_command(importlib.import_module("crm.notices.bench").alerts_bench)
 bench_command.add_command(importlib.import_module("crm.messaging.bench").reminders_bench)
+bench_command.add_command(importlib.import_module("crm.api.bench").api_bench)
 
 
 @bench_command.command("search-quality")

@@ -23,6 +23,18 @@ class UserError(Exception):
         self.link = link
 
 
+class ConflictError(UserError):
+    """Somebody else saved the same row first: a field message or flash on the web pages,
+    412 Precondition Failed in the API."""
+
+    def __init__(self, message: str | None = None) -> None:
+        if message is None:
+            from flask_babel import gettext as _
+
+            message = _("Bản ghi vừa được người khác sửa; tải lại trang rồi thử lại.")
+        super().__init__(message)
+
+
 def register_error_handlers(app: Flask) -> None:
     """Render 4xx/5xx with templates/errors/*.html."""
 

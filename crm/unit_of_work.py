@@ -37,24 +37,15 @@ from flask import (
     session,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
-from crm.errors import UserError
+from crm.errors import ConflictError, UserError
 from crm.extensions import db
 
 log = logging.getLogger(__name__)
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _FAILED = "crm.unit_of_work.failed"  # in the WSGI environ: `g` may outlive one request
-
-
-class ConflictError(UserError):
-    """Somebody else saved the same row first (a stale version was caught at flush)."""
-
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(message or _("Bản ghi vừa được người khác sửa; tải lại trang rồi "
-                                      "thử lại."))
 
 
 def succeeded(status: int) -> bool:

@@ -50,8 +50,9 @@ def install(app: Flask) -> Api:
     app.config.setdefault("API_VERSION", API_VERSION)
     app.config.setdefault("OPENAPI_VERSION", "3.1.0")
     api = Api(app, spec_kwargs={
-        "info": {"description": "Firms, opportunities, ranking and pipeline of the Go Global "
-                                "CRM. Authenticate with `Authorization: Bearer <token>` "
+        "info": {"description": "Firms, opportunities, ranking and pipeline, support "
+                                "interactions and tasks, partners, programmes and KPIs of the "
+                                "Go Global CRM. Authenticate with `Authorization: Bearer <token>` "
                                 "(`crm token create` or the Account page)."},
         "servers": [{"url": "/"}],
     })
@@ -62,10 +63,13 @@ def install(app: Flask) -> Api:
     if converter is not IntegerConverter:
         api.register_converter(converter, lambda _c: {"type": "integer", "minimum": 0,
                                                        "maximum": MAX_ROW_ID})
-    from crm.api import firms, meta, opportunities
+    from crm.api import firms, interactions, meta, opportunities, partners, programmes
 
     api.register_blueprint(firms.blp, url_prefix=f"{PREFIX}/firms")
     api.register_blueprint(opportunities.blp, url_prefix=f"{PREFIX}/opportunities")
+    api.register_blueprint(interactions.blp, url_prefix=f"{PREFIX}/interactions")
+    api.register_blueprint(partners.blp, url_prefix=f"{PREFIX}/partners")
+    api.register_blueprint(programmes.blp, url_prefix=f"{PREFIX}/programmes")
     app.register_blueprint(meta.bp, url_prefix=PREFIX)
     app.extensions["crm_api"] = api
     return api

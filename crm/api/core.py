@@ -14,7 +14,7 @@ import binascii
 import hashlib
 import json as pyjson
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import wraps
 from http import HTTPStatus
 from typing import Any
@@ -24,6 +24,7 @@ import flask_smorest
 from flask import Response, current_app, g, request
 from flask.views import MethodView
 from flask_babel import gettext as _
+from sqlalchemy import Select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -32,9 +33,10 @@ from crm import audit
 from crm.api.problems import PROBLEM_TYPE, field_errors, problem
 from crm.auth import tokens
 from crm.auth.policy import ALL_ROLES, WRITE_ROLES
-from crm.errors import UserError
+from crm.errors import ConflictError, UserError
 from crm.extensions import csrf, db, limiter
 from crm.models import IdempotentRequest
+from crm.unit_of_work import succeeded
 
 log = logging.getLogger("crm.api")
 
@@ -81,8 +83,11 @@ def authenticate() -> Response | None:
     # The language is this request's Accept-Language: drop a locale cached in an app context
     # that outlives one request (tests, CLI-driven clients).
     flask_babel.refresh()
-    if request.method in ("POST", "PUT", "PATCH") and request.mimetype not in JSON_TYPES:
-        # Before authentication too: a wrong content type says nothing about tokens.
+    has_body = bool(request.content_length) or "Transfer-Encoding" in request.headers
+    if request.method in ("POST", "PUT", "PATCH") and (has_body or request.mimetype) \
+            and request.mimetype not in JSON_TYPES:
+        # Before authentication too: a wrong content type says nothing about tokens. A POST
+        # without a body (completing a task) needs no content type.
         return problem(415, _("Gửi nội dung dạng application/json."))
     row = tokens.usable_token(_bearer())
     if row is None:
@@ -119,20 +124,23 @@ def _status_of(rv: Any) -> int:
 
 
 def unit_of_work(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Commit after a successful request, roll back otherwise (the API's only commit)."""
+    """Commit after a successful request, roll back otherwise (the API's only commit).
+
+    The rule is the web pages' (`crm.unit_of_work.succeeded`); only the rendering of a
+    service's UserError differs: a problem document here, a field message there."""
 
     @wraps(view)
     def run(*args: Any, **kwargs: Any) -> Any:
         try:
             rv = view(*args, **kwargs)
-            if _status_of(rv) < 400:
+            if succeeded(_status_of(rv)):
                 db.session.commit()
             else:
                 db.session.rollback()
             return rv
         except UserError as err:
             db.session.rollback()
-            status = 412 if err.__class__.__name__.endswith("ConflictError") else 422
+            status = 412 if isinstance(err, ConflictError) else 422
             raise ApiError(status, err.message, [{"field": err.field, "in": "json",
                                                   "message": err.message}]
                            if err.field else None) from None
@@ -270,6 +278,22 @@ def decode_cursor(cursor: str | None, kind: str) -> dict[str, Any]:
     return data
 
 
+def offset_page(source: Select[Any] | Sequence[Any], args: dict[str, Any], kind: str
+                ) -> dict[str, Any]:
+    """One page of a query (or of a list already read) from `args` (limit, cursor): the
+    items and the cursor of the next page (None on the last one)."""
+    at = decode_cursor(args.get("cursor"), kind)
+    offset, limit = at.get("o", 0), at.get("l", args["limit"])
+    if isinstance(source, Select):
+        # One row more than the page says whether there is a next one, without a count.
+        rows = list(db.session.scalars(source.offset(offset).limit(limit + 1)))
+    else:
+        rows = list(source[offset:offset + limit + 1])
+    more = len(rows) > limit
+    return {"items": rows[:limit], "next_cursor": encode_cursor(
+        {"k": kind, "o": offset + limit, "l": limit}) if more else None}
+
+
 # --- Idempotency-Key ------------------------------------------------------------------------
 
 def _request_hash() -> str:
@@ -319,5 +343,5 @@ def idempotent(create: Callable[..., Response]) -> Callable[..., Response]:
 
 
 __all__ = ["MAX_LIMIT", "PROBLEM_TYPE", "WRITE_ROLES", "ApiBlueprint", "ApiError",
-           "check_match", "decode_cursor", "encode_cursor", "etag", "idempotent", "require",
-           "user"]
+           "check_match", "decode_cursor", "encode_cursor", "etag", "idempotent", "offset_page",
+           "require", "user"]

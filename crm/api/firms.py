@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema
 
 from crm import audit, clock
+from crm.api import links
 from crm.api import schemas as s
 from crm.api.core import (
     ApiBlueprint,
@@ -90,6 +91,7 @@ class Firms(MethodView):
     @blp.arguments(s.FirmCreate)
     @blp.response(201, s.FirmOut, headers={"ETag": {"schema": {"type": "string"}},
                                            "Location": {"schema": {"type": "string"}}})
+    @blp.doc(**links.created("firm"))
     @_doc_errors(*ERRORS, 409, 415)
     def post(self, data: dict[str, Any]) -> Any:
         """Register a firm (staff)."""

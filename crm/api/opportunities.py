@@ -10,15 +10,15 @@ from flask.views import MethodView
 from flask_babel import gettext as _
 
 from crm import audit, clock, ranking, reasons
+from crm.api import links
 from crm.api import schemas as s
 from crm.api.core import (
     ApiBlueprint,
     ApiError,
     check_match,
-    decode_cursor,
-    encode_cursor,
     etag,
     idempotent,
+    offset_page,
     problem_responses,
     require,
     user,
@@ -69,19 +69,15 @@ class Opportunities(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Opportunities, newest start first (the web list's search and filters)."""
         require("opportunities:read", READ_ROLES)
-        at = decode_cursor(args.get("cursor"), "opportunities")
-        offset, limit = at.get("o", 0), at.get("l", args["limit"])
         found = queries.opportunity_list(args["q"], args.get("kind"), args.get("status"),
                                          limit=LIST_MAX)
-        page = found[offset:offset + limit]
-        more = offset + limit < len(found)
-        return {"items": page, "next_cursor": encode_cursor(
-            {"k": "opportunities", "o": offset + limit, "l": limit}) if more else None}
+        return offset_page(found, args, "opportunities")
 
     @idempotent
     @blp.arguments(s.OpportunityCreate)
     @blp.response(201, s.OpportunityOut, headers={"ETag": {"schema": {"type": "string"}},
                                                   "Location": {"schema": {"type": "string"}}})
+    @blp.doc(**links.created("opportunity"))
     @_errors(*ERRORS, 409, 415)
     def post(self, data: dict[str, Any]) -> Any:
         """Add an opportunity."""

@@ -6,12 +6,12 @@ check everything else (tax codes, HS codes, provinces, uniqueness) exactly as fo
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, date
 from typing import Any
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from crm.models import Certification, Contact, EcommerceStore, Firm, Product
+from crm.models import Certification, Contact, EcommerceStore, Firm, Partner, Product
 from crm.models.firm import (
     LEGAL_FORMS,
     MARKET_KINDS,
@@ -21,8 +21,14 @@ from crm.models.firm import (
     STORE_STATUSES,
     VERIFICATION_STATUSES,
 )
-from crm.models.opportunity import OPPORTUNITY_KINDS, OPPORTUNITY_STATUSES, SHORTLIST_STATUSES
+from crm.models.opportunity import (
+    OPPORTUNITY_KINDS,
+    OPPORTUNITY_STATUSES,
+    PARTNER_KINDS,
+    SHORTLIST_STATUSES,
+)
 from crm.models.product import CAPACITY_UNITS
+from crm.models.support import INTERACTION_KINDS, TASK_KINDS
 from crm.validators import MAX_ROW_ID
 
 LONG_TEXT = 5000
@@ -60,6 +66,15 @@ def query_int(lo: int, hi: int, **kw: Any) -> fields.Integer:
 def number(lo: float, hi: float, **kw: Any) -> fields.Float:
     """A finite number within [lo, hi]."""
     return fields.Float(validate=validate.Range(lo, hi), **kw)
+
+
+FIRST_DAY, LAST_DAY = date(1990, 1, 1), date(2100, 12, 31)
+
+
+def day(**kw: Any) -> fields.Date:
+    """A date (2025-12-31) within the years the CRM works with: dates computed from it (a
+    task some months later) stay valid."""
+    return fields.Date(validate=validate.Range(FIRST_DAY, LAST_DAY), **kw)
 
 
 class UtcDateTime(fields.DateTime):
@@ -484,3 +499,228 @@ class TransitionIn(In):
 
     to_status = choice(SHORTLIST_STATUSES, required=True)
     note = fields.String(allow_none=True, validate=validate.Length(max=2000))
+
+
+# --- support interactions and their tasks ---------------------------------------------------
+
+MONEY_MAX = 10**15  # the amount columns hold 16 digits (crm.interactions.services.MAX_AMOUNT)
+
+
+class InteractionFields(In):
+    """An interaction's own fields (PATCH: only those sent change; the firm never does)."""
+
+    kind = choice(INTERACTION_KINDS)
+    occurred_on = day()
+    officer_id = fields.Integer(allow_none=True, metadata={
+        "description": "an active staff member; default: the token's user"}, **ID)
+    programme_id = fields.Integer(allow_none=True, metadata={
+        "description": "default: the opportunity's programme"}, **ID)
+    opportunity_id = fields.Integer(allow_none=True, **ID)
+    summary = fields.String(validate=validate.Length(min=1, max=4000))
+    cost_vnd = number(0, MONEY_MAX - 1, allow_none=True)
+    firm_contribution_vnd = number(0, MONEY_MAX - 1, allow_none=True)
+
+
+class InteractionCreate(InteractionFields):
+    """A new interaction with an optional follow-up task and outcome check (as on the web)."""
+
+    firm_id = fields.Integer(required=True, **ID)
+    kind = choice(INTERACTION_KINDS, required=True)
+    occurred_on = day(required=True)
+    summary = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    follow_up_title = fields.String(allow_none=True, validate=validate.Length(max=255))
+    follow_up_due_on = day(allow_none=True)
+    outcome_check_months = integer(0, 36, allow_none=True, metadata={
+        "description": "months until the outcome check task (0: none; default: configured)"})
+
+
+class InteractionOut(Schema):
+    """A support interaction."""
+
+    id = fields.Integer(required=True)
+    firm_id = fields.Integer(required=True)
+    kind = fields.String(required=True, metadata={"enum": list(INTERACTION_KINDS)})
+    occurred_on = fields.Date(required=True)
+    officer_id = fields.Integer(allow_none=True)
+    programme_id = fields.Integer(allow_none=True)
+    opportunity_id = fields.Integer(allow_none=True)
+    summary = fields.String(required=True)
+    cost_vnd = fields.Float(allow_none=True)
+    firm_contribution_vnd = fields.Float(allow_none=True)
+    created_at = UtcDateTime(allow_none=True)
+    updated_at = UtcDateTime(allow_none=True)
+
+
+class InteractionPage(Schema):
+    """One page of the support log."""
+
+    items = fields.List(fields.Nested(InteractionOut), required=True)
+    next_cursor = fields.String(allow_none=True, required=True)
+
+
+class InteractionListArgs(PageArgs):
+    """The support log's filters, newest first."""
+
+    firm_id = query_int(1, MAX_ROW_ID)
+    firm = fields.String(validate=validate.Length(max=200), metadata={
+        "description": "a tax code (or its first digits) or words of the firm's name"})
+    kind = choice(INTERACTION_KINDS)
+    officer_id = query_int(1, MAX_ROW_ID)
+    programme_id = query_int(1, MAX_ROW_ID)
+    date_from = day()
+    date_to = day()
+
+
+class TaskIn(In):
+    """A follow-up task of an interaction."""
+
+    title = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    due_on = day(required=True, metadata={"description": "on or after the interaction"})
+    assignee_id = fields.Integer(allow_none=True, metadata={
+        "description": "an active staff member; default: the interaction's officer"}, **ID)
+
+
+class TaskOut(Schema):
+    """A task: a follow-up, or the check of an activity's outcome."""
+
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True, metadata={"enum": list(TASK_KINDS)})
+    title = fields.String(required=True)
+    due_on = fields.Date(required=True)
+    assignee_id = fields.Integer(allow_none=True)
+    firm_id = fields.Integer(allow_none=True)
+    interaction_id = fields.Integer(allow_none=True)
+    opportunity_id = fields.Integer(allow_none=True)
+    done_at = UtcDateTime(allow_none=True)
+
+
+# --- partners -------------------------------------------------------------------------------
+
+class PartnerFields(In):
+    """A partner's fields (PATCH: only those sent change; the rest are kept)."""
+
+    name = fields.String(validate=validate.Length(min=1, max=255))
+    kind = choice(PARTNER_KINDS)
+    diaspora_owned = fields.Boolean()
+    country_code = fields.String(validate=validate.Length(equal=2))
+    city = text(Partner, "city")
+    website = text(Partner, "website")
+    hs_prefixes = fields.List(fields.String(validate=validate.Regexp(r"^[0-9]{2,6}$")),
+                              validate=validate.Length(max=60))
+    keywords = fields.String(allow_none=True, validate=validate.Length(max=2000), metadata={
+        "description": "products wanted, comma-separated"})
+    required_certifications = fields.List(fields.String(validate=validate.Length(max=40)),
+                                          validate=validate.Length(max=30))
+    annual_volume = number(0, 10**11, allow_none=True)  # Numeric(14, 2)
+    volume_unit = text(Partner, "volume_unit")
+    contact_name = text(Partner, "contact_name")
+    contact_email = text(Partner, "contact_email")
+    contact_phone = text(Partner, "contact_phone")
+    notes = text(Partner, "notes", validate=validate.Length(max=LONG_TEXT))
+
+
+class PartnerCreate(PartnerFields):
+    """A new partner: name, kind and country are required."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    kind = choice(PARTNER_KINDS, required=True)
+    country_code = fields.String(required=True, validate=validate.Length(equal=2))
+
+
+class PartnerOut(Schema):
+    """An overseas partner; the contact person is null for roles that do not see personal
+    data (viewers)."""
+
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True, metadata={"enum": list(PARTNER_KINDS)})
+    diaspora_owned = fields.Boolean(required=True)
+    country_code = fields.String(required=True)
+    city = fields.String(allow_none=True)
+    website = fields.String(allow_none=True)
+    hs_prefixes = fields.List(fields.String())
+    keywords = fields.String(allow_none=True)
+    required_certifications = fields.List(fields.String())
+    annual_volume = fields.Float(allow_none=True)
+    volume_unit = fields.String(allow_none=True)
+    contact_name = fields.String(allow_none=True)
+    contact_email = fields.String(allow_none=True)
+    contact_phone = fields.String(allow_none=True)
+    notes = fields.String(allow_none=True)
+    archived = fields.Boolean(required=True)
+    version = fields.Integer(required=True, metadata={"description": "the ETag's value"})
+
+
+class PartnerPage(Schema):
+    """One page of partners."""
+
+    items = fields.List(fields.Nested(PartnerOut), required=True)
+    next_cursor = fields.String(allow_none=True, required=True)
+
+
+class PartnerListArgs(PageArgs):
+    """The partner list's search and filters."""
+
+    q = fields.String(validate=validate.Length(max=200), load_default="")
+    country = fields.String(validate=validate.Length(equal=2))
+    kind = choice(PARTNER_KINDS)
+    diaspora = fields.Boolean(load_default=False)
+    archived = fields.Boolean(load_default=False)
+
+
+# --- programmes and KPIs --------------------------------------------------------------------
+
+class TargetOut(Schema):
+    """A programme's target for one KPI, for a year or (year null) the whole period."""
+
+    id = fields.Integer(required=True)
+    kpi_code = fields.String(required=True)
+    year = fields.Integer(allow_none=True)
+    target_value = fields.Float(required=True)
+    note = fields.String(allow_none=True)
+
+
+class ProgrammeOut(Schema):
+    """A support programme and its targets."""
+
+    id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    province_code = fields.Integer(allow_none=True)
+    start_year = fields.Integer(required=True)
+    end_year = fields.Integer(required=True)
+    description = fields.String(allow_none=True)
+    targets = fields.List(fields.Nested(TargetOut), required=True)
+
+
+class ProgrammePage(Schema):
+    """One page of programmes, newest first."""
+
+    items = fields.List(fields.Nested(ProgrammeOut), required=True)
+    next_cursor = fields.String(allow_none=True, required=True)
+
+
+class KpiArgs(Schema):
+    """Which records count: a year of the programme (default: the whole period) and the
+    dashboard's filters."""
+
+    class Meta:
+        unknown = RAISE
+
+    year = query_int(1900, 2100)
+    sector = choice(SECTORS)
+    province = query_int(1, 10**6)
+    market = fields.String(validate=validate.Regexp(r"^[A-Za-z]{2}$"))
+
+
+class KpiOut(Schema):
+    """One KPI of the catalogue computed from the records, with its target if one is set."""
+
+    code = fields.String(required=True)
+    name = fields.String(required=True, metadata={"description": "in the request's language"})
+    definition = fields.String(required=True)
+    unit = fields.String(required=True)
+    year = fields.Integer(allow_none=True, required=True)
+    actual = fields.Float(required=True)
+    target = fields.Float(allow_none=True, required=True)
+    percent = fields.Float(allow_none=True, required=True)

@@ -28,7 +28,9 @@ def _user(email: str):
 @click.argument("email")
 @click.option("--name", required=True, help="What the token is for, e.g. 'portal sync'")
 @click.option("--scopes", required=True,
-              help="Space- or comma-separated, e.g. 'firms:read opportunities:read'")
+              help="Space- or comma-separated, of: firms:read firms:write "
+                   "opportunities:read opportunities:write interactions:read "
+                   "interactions:write partners:read partners:write programmes:read")
 @click.option("--days", type=int, default=None,
               help="Days until it expires (1-365; required except for admins)")
 @with_appcontext

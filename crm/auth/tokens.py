@@ -40,13 +40,21 @@ SCOPES: dict[str, object] = {
                       "thị trường, gian hàng"),
     "opportunities:read": _l("Đọc cơ hội, xếp hạng doanh nghiệp và danh sách chọn"),
     "opportunities:write": _l("Thêm và sửa cơ hội, chuyển bước trong danh sách chọn"),
+    "interactions:read": _l("Đọc nhật ký hỗ trợ và việc cần làm"),
+    "interactions:write": _l("Ghi nhận và sửa hoạt động hỗ trợ, thêm và hoàn thành việc cần "
+                             "làm"),
+    "partners:read": _l("Đọc danh bạ đối tác"),
+    "partners:write": _l("Thêm và sửa đối tác"),
+    "programmes:read": _l("Đọc chương trình, mục tiêu và chỉ số KPI"),
 }
 # Scopes a role can use at all: a token never promises more than its user's role allows.
 ROLE_SCOPES: dict[str, frozenset[str]] = {
     "admin": frozenset(SCOPES),
     "manager": frozenset(SCOPES),
     "officer": frozenset(SCOPES),
-    "viewer": frozenset({"firms:read", "opportunities:read"}),
+    "viewer": frozenset({"firms:read", "opportunities:read", "interactions:read",
+                         "partners:read", "programmes:read"}),
+    # The web shows an enterprise user neither the support log nor partners nor programmes.
     "enterprise": frozenset({"firms:read", "firms:write"}),
 }
 

@@ -25,7 +25,7 @@ from sqlalchemy import String, select
 
 from crm import clock
 from crm.display import commune_province, province_name
-from crm.errors import UserError
+from crm.errors import ConflictError, UserError
 from crm.extensions import db
 from crm.firms.sizing import size_class
 from crm.models import (
@@ -110,7 +110,7 @@ class DuplicateTaxCodeError(UserError):
         self.existing = existing
 
 
-class EditConflictError(UserError):
+class EditConflictError(ConflictError):
     """Somebody saved the firm after this edit was loaded."""
 
     def __init__(self, firm: Firm):

@@ -10,13 +10,14 @@ from flask_login import current_user
 
 from crm import audit, paging
 from crm.auth.policy import WRITE_ROLES, firm_or_404, roles_required
+from crm.errors import ConflictError
 from crm.extensions import db
 from crm.firms.services import thousands
 from crm.hscodes import bp, queries, services
 from crm.hscodes.forms import ConfirmForm
 from crm.hscodes.model import MAX_TEXT
 from crm.models import Product
-from crm.unit_of_work import ConflictError, form_errors
+from crm.unit_of_work import form_errors
 
 PER_PAGE = 25
 # Product forms are filled by staff and by enterprises (their own firm's products).

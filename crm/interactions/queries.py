@@ -121,6 +121,13 @@ def country_codes() -> list[str]:
     return list(db.session.scalars(select(Country.code).order_by(Country.code)))
 
 
+def interaction_tasks(interaction_id: int) -> list[Task]:
+    """The tasks made from an interaction (follow-ups, outcome checks), by due date."""
+    return list(db.session.scalars(
+        select(Task).where(Task.interaction_id == interaction_id).order_by(Task.due_on, Task.id)
+    ))
+
+
 def firm_indicators(firm_id: int) -> list[FirmIndicator]:
     """A firm's yearly figures, oldest year first."""
     return list(db.session.scalars(
@@ -141,11 +148,11 @@ def recent_interactions() -> Select:
 def support_log(*, officer_id: int | None = None, firm: str | None = None,
                 kind: str | None = None, programme_id: int | None = None,
                 date_from: date | None = None, date_to: date | None = None,
-                portfolio_of: int | None = None) -> Select:
+                portfolio_of: int | None = None, firm_id: int | None = None) -> Select:
     """The support log filtered, newest first, with what each row names loaded.
 
     `firm` is a tax code (or its first digits) or words of the firm's name, accents optional;
-    `portfolio_of`: only firms that officer is responsible for ("my firms").
+    `firm_id`: one firm; `portfolio_of`: only firms that officer is responsible for ("my firms").
     """
     stmt = recent_interactions().options(
         selectinload(Interaction.firm), selectinload(Interaction.officer),
@@ -155,6 +162,8 @@ def support_log(*, officer_id: int | None = None, firm: str | None = None,
     if portfolio_of:
         stmt = stmt.where(Interaction.firm_id.in_(
             select(Firm.id).where(Firm.officer_id == portfolio_of)))
+    if firm_id:
+        stmt = stmt.where(Interaction.firm_id == firm_id)
     if kind:
         stmt = stmt.where(Interaction.kind == kind)
     if programme_id:

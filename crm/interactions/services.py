@@ -110,12 +110,12 @@ def _opportunity(opportunity_id: Any) -> Opportunity | None:
     return opportunity
 
 
-def _officer(officer_id: Any, default: User) -> User:
+def _officer(officer_id: Any, default: User, field: str = "officer_id") -> User:
     if not officer_id:
         return default
     officer = db.session.get(User, int(officer_id))
     if officer is None or officer.role not in STAFF_ROLES or not officer.active:
-        raise UserError(_("Không tìm thấy cán bộ."), field="officer_id")
+        raise UserError(_("Không tìm thấy cán bộ."), field=field)
     return officer
 
 
@@ -128,6 +128,49 @@ def _in_programme_period(programme: Programme | None, day: date, field: str) -> 
         )
 
 
+def _interaction_fields(data: dict[str, Any], by: User,
+                        current: Interaction | None = None) -> dict[str, Any]:
+    """The checked fields of an interaction (kind, date, officer, programme, opportunity,
+    summary, amounts): the rules shared by recording and changing one."""
+    kind = data.get("kind")
+    if kind not in INTERACTION_KINDS:
+        raise UserError(_("Loại hoạt động không hợp lệ."), field="kind")
+    occurred_on: date | None = data.get("occurred_on")
+    if occurred_on is None:
+        raise UserError(_("Bắt buộc nhập."), field="occurred_on")
+    default_officer = current.officer if current is not None and current.officer else by
+    officer = _officer(data.get("officer_id"), default_officer)
+    opportunity = _opportunity(data.get("opportunity_id"))
+    programme = _programme(data.get("programme_id"))
+    if programme is None and opportunity is not None and opportunity.programme_id:
+        programme = opportunity.programme  # an activity of the opportunity's programme
+    _in_programme_period(programme, occurred_on, "occurred_on")
+    return {
+        "kind": kind, "occurred_on": occurred_on, "officer": officer, "programme": programme,
+        "opportunity": opportunity,
+        "summary": _text(data.get("summary"), "summary", SUMMARY_MAX, required=True),
+        "cost_vnd": _amount(data.get("cost_vnd"), "cost_vnd"),
+        "firm_contribution_vnd": _amount(data.get("firm_contribution_vnd"),
+                                         "firm_contribution_vnd"),
+    }
+
+
+def _follow_up(title: Any, due_on: date | None, occurred_on: date,
+               fields: tuple[str, str] = ("follow_up_title", "follow_up_due_on"),
+               ) -> tuple[str, date] | None:
+    """A follow-up's checked (title, due date), or None when neither is given; `fields`
+    names the title and due date inputs for the error messages."""
+    title_field, due_field = fields
+    title = _text(title, title_field, TITLE_MAX)
+    if due_on and not title:
+        raise UserError(_("Nhập việc cần làm cho hạn này."), field=title_field)
+    if title and not due_on:
+        raise UserError(_("Nhập hạn cho việc cần làm."), field=due_field)
+    if due_on and due_on < occurred_on:
+        raise UserError(_("Hạn phải sau ngày hoạt động."), field=due_field)
+    return (title, due_on) if title and due_on else None
+
+
 def log_interaction(data: dict[str, Any], *, by: User) -> Interaction:
     """Record a support interaction, its optional follow-up task and its outcome check.
 
@@ -136,53 +179,57 @@ def log_interaction(data: dict[str, Any], *, by: User) -> Interaction:
     outcome_check_months (None = configured default, 0 = none).
     """
     firm = _firm(data.get("firm_id"))
-    kind = data.get("kind")
-    if kind not in INTERACTION_KINDS:
-        raise UserError(_("Loại hoạt động không hợp lệ."), field="kind")
-    occurred_on: date | None = data.get("occurred_on")
-    if occurred_on is None:
-        raise UserError(_("Bắt buộc nhập."), field="occurred_on")
-    officer = _officer(data.get("officer_id"), by)
-    opportunity = _opportunity(data.get("opportunity_id"))
-    programme = _programme(data.get("programme_id"))
-    if programme is None and opportunity is not None and opportunity.programme_id:
-        programme = opportunity.programme  # an activity of the opportunity's programme
-    _in_programme_period(programme, occurred_on, "occurred_on")
-    interaction = Interaction(
-        firm=firm,
-        kind=kind,
-        occurred_on=occurred_on,
-        officer=officer,
-        programme=programme,
-        opportunity=opportunity,
-        summary=_text(data.get("summary"), "summary", SUMMARY_MAX, required=True),
-        cost_vnd=_amount(data.get("cost_vnd"), "cost_vnd"),
-        firm_contribution_vnd=_amount(data.get("firm_contribution_vnd"), "firm_contribution_vnd"),
-    )
-    title = _text(data.get("follow_up_title"), "follow_up_title", TITLE_MAX)
-    due_on: date | None = data.get("follow_up_due_on")
-    if due_on and not title:
-        raise UserError(_("Nhập việc cần làm cho hạn này."), field="follow_up_title")
-    if title and not due_on:
-        raise UserError(_("Nhập hạn cho việc cần làm."), field="follow_up_due_on")
-    if due_on and due_on < occurred_on:
-        raise UserError(_("Hạn phải sau ngày hoạt động."), field="follow_up_due_on")
+    fields = _interaction_fields(data, by)
+    interaction = Interaction(firm=firm, **fields)
+    follow_up = _follow_up(data.get("follow_up_title"), data.get("follow_up_due_on"),
+                           fields["occurred_on"])
     months = data.get("outcome_check_months")
     months = outcome_check_months() if months is None else int(months)
     if not 0 <= months <= 36:
         raise UserError(_("Từ 0 đến 36 tháng."), field="outcome_check_months")
     db.session.add(interaction)
     db.session.flush()
-    if title and due_on:
+    officer, opportunity = fields["officer"], fields["opportunity"]
+    if follow_up:
         db.session.add(Task(
-            kind="follow_up", title=title, due_on=due_on, assignee=officer, firm=firm,
-            interaction_id=interaction.id, opportunity_id=opportunity.id if opportunity else None,
+            kind="follow_up", title=follow_up[0], due_on=follow_up[1], assignee=officer,
+            firm=firm, interaction_id=interaction.id,
+            opportunity_id=opportunity.id if opportunity else None,
         ))
-    if kind in OUTCOME_CHECK_KINDS and months:
-        _outcome_check(firm, occurred_on, months, officer, interaction=interaction,
+    if interaction.kind in OUTCOME_CHECK_KINDS and months:
+        _outcome_check(firm, interaction.occurred_on, months, officer, interaction=interaction,
                        opportunity=opportunity)
     db.session.flush()
     return interaction
+
+
+def update_interaction(interaction: Interaction, data: dict[str, Any], *,
+                       by: User) -> Interaction:
+    """Change a recorded interaction (not its firm) under the same rules as recording it.
+
+    data: the fields of log_interaction but firm_id and the follow-up ones, all of them
+    (the caller fills in those not changed); tasks already made stay as they are.
+    """
+    for name, value in _interaction_fields(data, by, current=interaction).items():
+        setattr(interaction, name, value)
+    db.session.flush()
+    return interaction
+
+
+def add_follow_up(interaction: Interaction, data: dict[str, Any], *, by: User) -> Task:
+    """Add a follow-up task to an interaction (title, due_on ≥ its date, assignee_id:
+    an active staff member, by default the interaction's officer)."""
+    follow_up = _follow_up(data.get("title"), data.get("due_on"), interaction.occurred_on,
+                           ("title", "due_on"))
+    if follow_up is None:
+        raise UserError(_("Bắt buộc nhập."), field="title")
+    assignee = _officer(data.get("assignee_id"), interaction.officer or by, "assignee_id")
+    task = Task(kind="follow_up", title=follow_up[0], due_on=follow_up[1], assignee=assignee,
+                firm_id=interaction.firm_id, interaction_id=interaction.id,
+                opportunity_id=interaction.opportunity_id)
+    db.session.add(task)
+    db.session.flush()
+    return task
 
 
 def _outcome_check(

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from crm import ranking
-from crm.errors import UserError
+from crm.errors import ConflictError, UserError
 from crm.extensions import db
 from crm.models import Firm, Opportunity, Partner, Programme, ShortlistEntry, ShortlistEvent, User
 from crm.models.base import utcnow
@@ -48,7 +48,7 @@ PLATFORMS = ("amazon", "alibaba", "tiktok_shop", "shopee", "lazada", "other")
 QUOTA_KEYS = ("province", "hs_chapter")
 
 
-class OpportunityConflictError(UserError):
+class OpportunityConflictError(ConflictError):
     """Somebody saved the opportunity after this form was loaded."""
 
     def __init__(self) -> None:
