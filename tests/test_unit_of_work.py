@@ -4,6 +4,7 @@ once, at the end; a refused or failed one saves nothing; route modules never com
 from __future__ import annotations
 
 import ast
+import io
 import os
 import re
 import uuid
@@ -24,9 +25,8 @@ from tests import factories
 from tests.conftest import drop_pg_schema, fresh_pg_schema, login
 
 CRM = Path(__file__).resolve().parent.parent / "crm"
-# Packages with a unit of work of their own: the API wraps each view in crm/api/core.py;
-# the meetings pages are being rewritten elsewhere and still commit by hand.
-NOT_CHECKED = ("api", "meetings")
+# The package with a unit of work of its own: the API wraps each view in crm/api/core.py.
+NOT_CHECKED = ("api",)
 
 
 def _partner(city: str) -> dict:
@@ -181,16 +181,20 @@ def real_app(tmp_path_factory) -> Iterator[Flask]:
             _db.engine.dispose()
 
 
-def _committed_partners(app: Flask, city: str) -> int:
-    """Partners in `city` as a brand-new connection sees them: only what was committed."""
+def _committed(app: Flask, sql: str, params: dict) -> int:
+    """A count as a brand-new connection sees it: only what was committed."""
     engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"],
                            **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
     try:
         with engine.connect() as conn:
-            return conn.execute(text("SELECT count(*) FROM partners WHERE city = :c"),
-                                {"c": city}).scalar_one()
+            return conn.execute(text(sql), params).scalar_one()
     finally:
         engine.dispose()
+
+
+def _committed_partners(app: Flask, city: str) -> int:
+    """Partners in `city` as a brand-new connection sees them: only what was committed."""
+    return _committed(app, "SELECT count(*) FROM partners WHERE city = :c", {"c": city})
 
 
 def _logged_in_client(app: Flask):
@@ -281,3 +285,38 @@ def test_user_error_no_form_caught_shows_its_message_and_saves_nothing() -> None
         assert _db.session.scalar(select(func.count()).select_from(Partner)) == 0
         _db.session.remove()
         _db.drop_all()
+
+
+def test_counterpart_upload_is_committed_before_the_redirect_to_its_dry_run(
+        real_app, tmp_path, monkeypatch) -> None:
+    """The dry run may reach another app host: the upload's record must be committed by the
+    time the browser gets the redirect; a refused import then commits no counterpart."""
+    from crm.meetings import services as meeting_services
+    from crm.models import Opportunity
+
+    monkeypatch.setitem(real_app.config, "IMPORT_DIR", str(tmp_path / "imports"))
+    with real_app.app_context():
+        opp = Opportunity(code=f"O-{uuid.uuid4().hex[:8]}", kind="trade_mission",
+                          title="Đoàn giao thương Nhật Bản", status="open")
+        _db.session.add(opp)
+        _db.session.flush()
+        event_id = meeting_services.create_event(opp, {"name": "Gặp gỡ Osaka", "tables": 1},
+                                                 by=None).id
+        _db.session.commit()
+    client = _logged_in_client(real_app)
+    csv = ("Tên đối tác,Quốc gia,Loại đối tác,Ngôn ngữ\n"
+           "Tokyo Foods,JP,Nhà nhập khẩu,en\n"
+           "Osaka Trading,Atlantis,wholesale club,\n").encode()
+    resp = client.post(f"/meetings/{event_id}/counterparts/import",
+                       data={"file": (io.BytesIO(csv), "doi-tac.csv")},
+                       content_type="multipart/form-data")
+    assert resp.status_code == 302
+    token = resp.headers["Location"].rstrip("/").rsplit("/", 1)[1]
+    assert _committed(real_app, "SELECT count(*) FROM import_uploads WHERE token = :t",
+                      {"t": token}) == 1
+    counterparts = "SELECT count(*) FROM meeting_counterparts WHERE event_id = :e"
+    refused = client.post(resp.headers["Location"], data={})  # rows with errors, not ticked
+    assert "Tệp còn dòng lỗi" in refused.get_data(as_text=True)
+    assert _committed(real_app, counterparts, {"e": event_id}) == 0
+    assert client.post(resp.headers["Location"], data={"partial": "y"}).status_code == 302
+    assert _committed(real_app, counterparts, {"e": event_id}) == 1

@@ -25,6 +25,7 @@ from crm.meetings import counterparts_import as cp_import
 from crm.meetings import requests as meeting_requests
 from crm.models import MeetingEvent, MeetingRequest
 from crm.models.base import utcnow
+from crm.unit_of_work import discard, form_errors
 
 log = logging.getLogger("crm.meetings")
 SHOWN_ROWS = 300  # rows listed per section of the dry run; the counts cover them all
@@ -83,13 +84,9 @@ def set_quota(event_id: int) -> ResponseReturnValue:
     event = db.get_or_404(MeetingEvent, event_id)
     form = QuotaForm()
     if form.validate_on_submit():
-        try:
+        with form_errors() as saved:
             meeting_requests.set_quota(event, form.request_quota.data)
-        except UserError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("Đã lưu giới hạn đề nghị gặp."), "success")
     return redirect(url_for("meetings.requests", event_id=event.id))
 
@@ -104,13 +101,11 @@ def import_counterparts(event_id: int) -> ResponseReturnValue:
     form = CounterpartFileForm()
     if form.validate_on_submit():
         upload = form.file.data
-        try:
+        # The upload's record is committed at the end of this request, before the browser
+        # follows the redirect to the dry run (which may reach another app host).
+        with form_errors(form, fallback="file") as saved:
             token = import_files.save_upload(upload, upload.filename or "", by=current_user)
-        except UserError as err:
-            db.session.rollback()
-            form.file.errors = [*form.file.errors, err.message]
-        else:
-            db.session.commit()  # the upload's record: the dry run may reach another host
+        if saved.ok:
             return redirect(url_for("meetings.import_counterparts_plan", event_id=event.id,
                                     token=token))
     return render_template("meetings/import_counterparts.html", event=event, form=form,
@@ -138,19 +133,15 @@ def import_counterparts_plan(event_id: int, token: str) -> ResponseReturnValue:
     meta, report, error = _plan(event, token)
     run_form = CounterpartRunForm()
     if run_form.validate_on_submit() and report is not None:
-        try:
+        with form_errors() as saved:
             added = cp_import.apply(event, report, partial=bool(run_form.partial.data))
-        except UserError as err:
-            db.session.rollback()  # nothing saved half-way
-            flash(err.message, "danger")
-        else:
-            db.session.commit()
+        if saved.ok:
             log.info("counterpart import %s into event %s by user %s: %s rows", meta["filename"],
                      event.id, current_user.id, added)
             flash(_("Đã nhập %(n)s đối tác.", n=added), "success")
             return redirect(url_for("meetings.participants", event_id=event.id))
     else:
-        db.session.rollback()  # a dry run writes nothing
+        discard()  # a dry run writes nothing, even when posted
     return render_template("meetings/import_counterparts.html", event=event,
                            form=CounterpartFileForm(), report=report, error=error, meta=meta,
                            run_form=run_form, token=token, fields=cp_import.FIELDS,

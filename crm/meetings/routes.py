@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -12,7 +9,6 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from crm.auth.policy import READ_ROLES, WRITE_ROLES, roles_required
-from crm.errors import UserError
 from crm.extensions import db
 from crm.meetings import (
     KIND_LABELS,
@@ -32,23 +28,7 @@ from crm.meetings.forms import (
     SessionForm,
 )
 from crm.models import EventFirm, Meeting, MeetingEvent, MeetingRequest, Opportunity
-
-_FAILED = object()
-
-
-def _commit(action: Callable[[], Any], form: FlaskForm | None = None) -> Any:
-    """Run a service and commit; on a UserError roll back, show the message, return _FAILED."""
-    try:
-        result = action()
-        db.session.commit()
-    except UserError as err:
-        db.session.rollback()  # nothing saved half-way
-        if form is not None and err.field and err.field in form:
-            form[err.field].errors = [*form[err.field].errors, err.message]
-        else:
-            flash(err.message, "danger")
-        return _FAILED
-    return result
+from crm.unit_of_work import form_errors
 
 
 def _errors(form: FlaskForm) -> None:
@@ -76,8 +56,9 @@ def new(opportunity_id: int) -> ResponseReturnValue:
         form.name.data = _("Gặp gỡ B2B: %(title)s", title=opp.title)
         form.location.data = opp.location
     if form.validate_on_submit():
-        event = _commit(lambda: services.create_event(opp, form.data, by=current_user), form)
-        if event is not _FAILED:
+        with form_errors(form) as saved:
+            event = services.create_event(opp, form.data, by=current_user)
+        if saved.ok:
             flash(_("Đã tạo sự kiện gặp gỡ."), "success")
             return redirect(url_for("meetings.show", event_id=event.id))
     return render_template("meetings/new.html", opp=opp, form=form)
@@ -99,9 +80,10 @@ def add_session(event_id: int) -> ResponseReturnValue:
     event = db.get_or_404(MeetingEvent, event_id)
     form = SessionForm()
     if form.validate_on_submit():
-        if _commit(lambda: services.add_session(event, form.day.data, form.starts_at.data,
-                                                form.ends_at.data, form.slot_minutes.data)
-                   ) is not _FAILED:
+        with form_errors() as saved:
+            services.add_session(event, form.day.data, form.starts_at.data, form.ends_at.data,
+                                 form.slot_minutes.data)
+        if saved.ok:
             flash(_("Đã thêm phiên."), "success")
     else:
         _errors(form)
@@ -115,7 +97,9 @@ def add_interpreter(event_id: int) -> ResponseReturnValue:
     event = db.get_or_404(MeetingEvent, event_id)
     form = InterpreterForm()
     if form.validate_on_submit():
-        if _commit(lambda: services.add_interpreter(event, form.data)) is not _FAILED:
+        with form_errors() as saved:
+            services.add_interpreter(event, form.data)
+        if saved.ok:
             flash(_("Đã thêm phiên dịch viên."), "success")
     else:
         _errors(form)
@@ -142,10 +126,12 @@ def participants(event_id: int) -> ResponseReturnValue:
     if request.method == "POST":
         if current_user.role not in WRITE_ROLES:
             abort(403)
-        if form.validate_on_submit() and _commit(
-                lambda: services.add_counterpart(event, form.data), form) is not _FAILED:
-            flash(_("Đã thêm đối tác."), "success")
-            return redirect(url_for("meetings.participants", event_id=event.id))
+        if form.validate_on_submit():
+            with form_errors(form) as saved:
+                services.add_counterpart(event, form.data)
+            if saved.ok:
+                flash(_("Đã thêm đối tác."), "success")
+                return redirect(url_for("meetings.participants", event_id=event.id))
     return render_template("meetings/participants.html", event=event, form=form,
                            action_form=ActionForm())
 
@@ -156,8 +142,9 @@ def add_firms(event_id: int) -> ResponseReturnValue:
     """Add the opportunity's confirmed firms."""
     event = db.get_or_404(MeetingEvent, event_id)
     if ActionForm().validate_on_submit():
-        added = _commit(lambda: services.add_confirmed_firms(event))
-        if added is not _FAILED:
+        with form_errors() as saved:
+            added = services.add_confirmed_firms(event)
+        if saved.ok:
             flash(_("Đã thêm %(n)s doanh nghiệp.", n=added), "success")
     return redirect(url_for("meetings.participants", event_id=event.id))
 
@@ -189,11 +176,11 @@ def requests(event_id: int) -> ResponseReturnValue:
         priority = request.form.get("priority", "meet")
         expires_on = request.form.get("expires_on", "")
 
-        def make() -> MeetingRequest:
-            return services.request_meeting(event, ef_id, cp_id, by, current_user, priority,
-                                            officer_routes.expiry_field(expires_on))
-
-        if ActionForm().validate_on_submit() and _commit(make) is not _FAILED:
+        if ActionForm().validate_on_submit():
+            with form_errors() as saved:
+                services.request_meeting(event, ef_id, cp_id, by, current_user, priority,
+                                         officer_routes.expiry_field(expires_on))
+            if saved.ok:
                 flash(_("Đã gửi đề nghị gặp."), "success")
         back = request.form.get("back") == "suggestions" and ef_id
         return redirect(url_for("meetings.suggestions", event_id=event.id,
@@ -211,8 +198,9 @@ def answer(request_id: int) -> ResponseReturnValue:
     req = db.get_or_404(MeetingRequest, request_id)
     if ActionForm().validate_on_submit():
         accept = request.form.get("accept") == "1"
-        if _commit(lambda: services.answer_request(req, accept, by=current_user)
-                   ) is not _FAILED:
+        with form_errors() as saved:
+            services.answer_request(req, accept, by=current_user)
+        if saved.ok:
             flash(_("Đã chấp nhận đề nghị.") if accept else _("Đã từ chối đề nghị."), "success")
     return redirect(url_for("meetings.requests", event_id=req.event_id))
 
@@ -234,8 +222,9 @@ def build(event_id: int) -> ResponseReturnValue:
     """Schedule the accepted requests; meetings held or missed stay where they were."""
     event = db.get_or_404(MeetingEvent, event_id)
     if ActionForm().validate_on_submit():
-        result = _commit(lambda: services.build_agenda(event))
-        if result is not _FAILED:
+        with form_errors() as saved:
+            result = services.build_agenda(event)
+        if saved.ok:
             flash(_("Đã xếp %(placed)s/%(accepted)s đề nghị đã chấp nhận (tối đa có thể: "
                     "%(bound)s; giữ nguyên %(kept)s cuộc gặp đã diễn ra, đã công bố hoặc đã "
                     "dời bằng tay; bộ xếp lịch: %(engine)s).",
@@ -252,9 +241,9 @@ def mark(meeting_id: int) -> ResponseReturnValue:
     meeting = db.get_or_404(Meeting, meeting_id)
     form = MarkForm()
     form.status.choices = [(k, str(v)) for k, v in MEETING_STATUS_LABELS.items()]
-    if form.validate_on_submit() and _commit(
-            lambda: services.mark_meeting(meeting, form.status.data, form.note.data,
-                                          current_user)
-    ) is not _FAILED:
-        flash(_("Đã ghi kết quả cuộc gặp."), "success")
+    if form.validate_on_submit():
+        with form_errors() as saved:
+            services.mark_meeting(meeting, form.status.data, form.note.data, current_user)
+        if saved.ok:
+            flash(_("Đã ghi kết quả cuộc gặp."), "success")
     return redirect(url_for("meetings.agenda", event_id=meeting.session.event_id))

@@ -6,7 +6,6 @@ enterprise users under /meetings/portal/... for their own firm only (another fir
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -16,11 +15,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from crm import audit, clock
 from crm.auth.policy import READ_ROLES, WRITE_ROLES, roles_required
-from crm.errors import UserError
 from crm.extensions import db
 from crm.meetings import attendance as att
 from crm.meetings import bp, day_queries, exports
@@ -28,6 +25,7 @@ from crm.meetings.attendance import NEXT_STEP_LABELS
 from crm.meetings.forms import ActionForm
 from crm.meetings.forms_day import FeedbackForm, OutcomeForm
 from crm.models import Counterpart, EventFirm, Meeting, MeetingEvent
+from crm.unit_of_work import form_errors, unit_of_work
 
 log = logging.getLogger("crm.access")
 ENTERPRISE = frozenset({"enterprise"})
@@ -38,21 +36,6 @@ def slot_time(value: Any) -> str:
     """A wall-clock time of the venue, per the interface language ("09:30", "9:30 AM");
     never shifted to the user's zone, unlike Flask-Babel's timeformat."""
     return format_time(value, "short", locale=get_locale())
-
-
-def _run(action: Callable[[], Any], form: FlaskForm | None = None) -> bool:
-    """Run a service and commit; on a UserError roll back and show the message."""
-    try:
-        action()
-        db.session.commit()
-    except UserError as err:
-        db.session.rollback()  # nothing saved half-way
-        if form is not None and err.field and err.field in form:
-            form[err.field].errors = [*form[err.field].errors, err.message]
-        else:
-            flash(err.message, "danger")
-        return False
-    return True
 
 
 def _domain() -> str:
@@ -101,10 +84,11 @@ def _ics(event: MeetingEvent, ef: EventFirm | None, cp: Counterpart | None) -> R
     body = exports.agenda_ics(event, items, viewpoint=_viewpoint(ef, cp), domain=_domain(),
                               calendar_name=name)
     # Every file the app writes is in the audit trail (Decree 13/2023, crm/audit.py).
-    audit.record_export("meeting_agenda_ics", "meeting_event", event.id, format="ics",
-                        rows=len(items), personal_data=[],
-                        firm=ef.firm_id if ef else None, counterpart=cp.id if cp else None)
-    db.session.commit()
+    with unit_of_work():  # a GET: the export's audit event is committed before the file
+        audit.record_export("meeting_agenda_ics", "meeting_event", event.id, format="ics",
+                            rows=len(items), personal_data=[],
+                            firm=ef.firm_id if ef else None,
+                            counterpart=cp.id if cp else None)
     resp = Response(body, mimetype=exports.ICS_MIMETYPE)
     resp.headers.set("Content-Disposition", "attachment",
                      filename=exports.filename("lich-gap", who, "ics"))
@@ -142,9 +126,9 @@ def agenda_xlsx(event_id: int) -> ResponseReturnValue:
     cover = [(_("Số cuộc gặp"), figures.scheduled), (_("Đã gặp"), figures.held),
              (_("Vắng mặt"), figures.no_show)]
     body = exports.agenda_xlsx(event, items, cover)
-    audit.record_export("meeting_agenda", "meeting_event", event.id, format="xlsx",
-                        rows=len(items), personal_data=[])
-    db.session.commit()
+    with unit_of_work():  # a GET: the export's audit event is committed before the file
+        audit.record_export("meeting_agenda", "meeting_event", event.id, format="xlsx",
+                            rows=len(items), personal_data=[])
     resp = Response(body, mimetype=exports.XLSX_MIMETYPE)
     resp.headers.set("Content-Disposition", "attachment",
                      filename=exports.filename("lich-gap", event.name, "xlsx"))
@@ -191,10 +175,11 @@ def checkin(event_id: int) -> ResponseReturnValue:
     except ValueError:
         abort(400)
     if ActionForm().validate_on_submit():
-        _run(lambda: att.check_in(
-            event, chosen, event_firm_id=request.form.get("event_firm_id", type=int),
-            counterpart_id=request.form.get("counterpart_id", type=int), by=current_user,
-            undo=request.form.get("undo") == "1"))
+        with form_errors():
+            att.check_in(event, chosen,
+                         event_firm_id=request.form.get("event_firm_id", type=int),
+                         counterpart_id=request.form.get("counterpart_id", type=int),
+                         by=current_user, undo=request.form.get("undo") == "1")
     return redirect(url_for("meetings.day", event_id=event.id, day=chosen.isoformat()))
 
 
@@ -203,10 +188,12 @@ def checkin(event_id: int) -> ResponseReturnValue:
 def answer_meeting(meeting_id: int) -> ResponseReturnValue:
     """An officer records one side's answer: held or no-show."""
     meeting = db.get_or_404(Meeting, meeting_id)
-    if ActionForm().validate_on_submit() and _run(lambda: att.answer(
-            meeting, request.form.get("side", ""), request.form.get("value", ""),
-            current_user)):
-        flash(_("Đã ghi kết quả cuộc gặp."), "success")
+    if ActionForm().validate_on_submit():
+        with form_errors() as saved:
+            att.answer(meeting, request.form.get("side", ""), request.form.get("value", ""),
+                       current_user)
+        if saved.ok:
+            flash(_("Đã ghi kết quả cuộc gặp."), "success")
     return redirect(url_for("meetings.day", event_id=meeting.session.event_id,
                             day=meeting.session.day.isoformat()))
 
@@ -218,20 +205,26 @@ def _meeting_page(meeting: Meeting, template: str, *, given_by: str,
     form = FeedbackForm(obj=existing)
     outcome_form = OutcomeForm(prefix="outcome")
     if request.method == "POST" and request.form.get("what") == "feedback":
-        if form.validate_on_submit() and _run(lambda: att.save_feedback(
-                meeting, {"interest": form.interest.data, "next_step": form.next_step.data,
-                          "note": form.note.data}, given_by=given_by, by=current_user), form):
-            flash(_("Đã lưu phản hồi."), "success")
-            return redirect(back)
+        if form.validate_on_submit():
+            with form_errors(form) as saved:
+                att.save_feedback(meeting, {"interest": form.interest.data,
+                                            "next_step": form.next_step.data,
+                                            "note": form.note.data},
+                                  given_by=given_by, by=current_user)
+            if saved.ok:
+                flash(_("Đã lưu phản hồi."), "success")
+                return redirect(back)
     elif request.method == "POST" and request.form.get("what") == "outcome":
         if given_by != "officer":
             abort(403)
-        if outcome_form.validate_on_submit() and _run(lambda: att.record_outcomes(
-                meeting, {"contract_value_usd": outcome_form.contract_value_usd.data,
-                          "new_market": outcome_form.new_market.data}, by=current_user),
-                outcome_form):
-            flash(_("Đã ghi kết quả."), "success")
-            return redirect(request.url)
+        if outcome_form.validate_on_submit():
+            with form_errors(outcome_form) as saved:
+                att.record_outcomes(meeting, {
+                    "contract_value_usd": outcome_form.contract_value_usd.data,
+                    "new_market": outcome_form.new_market.data}, by=current_user)
+            if saved.ok:
+                flash(_("Đã ghi kết quả."), "success")
+                return redirect(request.url)
     items = [i for i in day_queries.agenda_items(meeting.session.event, with_cancelled=True)
              if i.meeting.id == meeting.id]
     return render_template(template, meeting=meeting, mi=items[0], event=meeting.session.event,
@@ -305,7 +298,9 @@ def portal_meeting(meeting_id: int) -> ResponseReturnValue:
 def portal_answer(meeting_id: int) -> ResponseReturnValue:
     """The firm says whether its meeting was held (one "no" marks a no-show)."""
     meeting = _own_meeting(meeting_id)
-    if ActionForm().validate_on_submit() and _run(lambda: att.answer(
-            meeting, "firm", request.form.get("value", ""), current_user)):
-        flash(_("Đã ghi kết quả cuộc gặp."), "success")
+    if ActionForm().validate_on_submit():
+        with form_errors() as saved:
+            att.answer(meeting, "firm", request.form.get("value", ""), current_user)
+        if saved.ok:
+            flash(_("Đã ghi kết quả cuộc gặp."), "success")
     return redirect(url_for("meetings.portal_meeting", meeting_id=meeting.id))

@@ -15,6 +15,7 @@ from crm.meetings import bp
 from crm.meetings.forms import ActionForm
 from crm.meetings.forms_schedule import MoveForm
 from crm.models import Meeting, MeetingEvent
+from crm.unit_of_work import form_errors
 
 
 @bp.route("/<int:event_id>/agenda/publish", methods=["POST"])
@@ -23,13 +24,9 @@ def publish(event_id: int) -> ResponseReturnValue:
     """Make the agenda final: its meetings are never moved by a re-run."""
     event = db.get_or_404(MeetingEvent, event_id)
     if ActionForm().validate_on_submit():
-        try:
+        with form_errors() as saved:
             count = agenda_services.publish_agenda(event)
-        except UserError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("Đã công bố lịch gặp chính thức (%(n)s cuộc gặp mới công bố).", n=count),
                   "success")
     return redirect(url_for("meetings.agenda", event_id=event.id))
@@ -52,22 +49,18 @@ def move(meeting_id: int) -> ResponseReturnValue:
         form.slot.data = f"{meeting.session_id}:{meeting.slot_index}"
         form.table_no.data = meeting.table_no
     if form.validate_on_submit():
-        try:
+        # A conflict of no field of this form goes next to the slot.
+        with form_errors(form, fallback="slot") as saved:
             session_id, _sep, index = (form.slot.data or "").partition(":")
             if not (session_id.isdigit() and index.isdigit()):
                 raise UserError(_("Lượt gặp không thuộc sự kiện này."), field="slot")
             agenda_services.move_meeting(meeting, int(session_id), int(index),
                                          form.table_no.data)
-        except UserError as err:
-            db.session.rollback()  # nothing saved
-            field = form[err.field] if err.field in ("slot", "table_no") else form.slot
-            field.errors = [*field.errors, err.message]
-            meeting = db.session.get(Meeting, meeting_id)
-            if meeting is None:
-                abort(404)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("Đã dời cuộc gặp."), "success")
             return redirect(url_for("meetings.agenda", event_id=event.id))
+        meeting = db.session.get(Meeting, meeting_id)  # as it was before the refused move
+        if meeting is None:
+            abort(404)
     return render_template("meetings/move.html", event=meeting.session.event, meeting=meeting,
                            form=form)

@@ -12,12 +12,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from crm.auth.policy import roles_required
-from crm.errors import UserError
 from crm.extensions import db
 from crm.meetings import PRIORITY_LABELS, firm_queries, reason_text
 from crm.meetings import requests as meeting_requests
 from crm.models import EventFirm, MeetingEvent, MeetingRequest
 from crm.portal import bp
+from crm.unit_of_work import form_errors
 
 log = logging.getLogger("crm.access")
 ENTERPRISE = frozenset({"enterprise"})
@@ -76,14 +76,10 @@ def request_meeting(event_id: int) -> ResponseReturnValue:
     event, ef = _own_participation(event_id)
     counterpart_id = request.form.get("counterpart_id", type=int) or 0
     priority = request.form.get("priority", "meet")
-    try:
+    with form_errors() as saved:
         meeting_requests.create_request(event, ef.id, counterpart_id, "firm", by=current_user,
                                         priority=priority)
-    except UserError as err:
-        db.session.rollback()  # nothing saved
-        flash(err.message, "danger")
-    else:
-        db.session.commit()
+    if saved.ok:
         flash(_("Đã ghi: doanh nghiệp không muốn gặp đối tác này.") if priority == "not"
               else _("Đã gửi đề nghị gặp."), "success")
     return redirect(url_for("portal.meeting_event", event_id=event.id))
@@ -96,12 +92,8 @@ def answer_meeting_request(request_id: int) -> ResponseReturnValue:
     req = _own_request(request_id)
     accept = request.form.get("accept") == "1"
     firm = req.event_firm.firm
-    try:
+    with form_errors() as saved:
         meeting_requests.answer_request(req, accept, by=current_user, firm=firm)
-    except UserError as err:
-        db.session.rollback()  # nothing saved
-        flash(err.message, "danger")
-    else:
-        db.session.commit()
+    if saved.ok:
         flash(_("Đã chấp nhận đề nghị.") if accept else _("Đã từ chối đề nghị."), "success")
     return redirect(url_for("portal.meeting_event", event_id=req.event_id))
