@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
-from crm.config import DEFAULT_SECRET, Config
+from crm.config import DEFAULT_SECRET, INSTANCE_DIR, Config
 from crm.errors import register_error_handlers
 from crm.extensions import babel, bootstrap, csrf, db, login_manager, migrate
 from crm.logging_setup import configure_logging
@@ -63,8 +63,13 @@ def select_locale() -> str:
 
 def create_app(config: type[Config] = Config) -> Flask:
     """Build the CRM application."""
-    app = Flask(__name__, template_folder="../templates")
+    app = Flask(__name__, template_folder="../templates", instance_path=str(INSTANCE_DIR))
     app.config.from_object(config)
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     app.url_map.converters["int"] = RowIdConverter
     _refuse_default_secret_in_production(app)
     logging.basicConfig(level=logging.INFO)
@@ -75,7 +80,7 @@ def create_app(config: type[Config] = Config) -> Flask:
     migrate.init_app(app, db, render_as_batch=True, directory=str(MIGRATIONS_DIR))
     babel.init_app(app, locale_selector=select_locale)
 
-    from crm import audit, auth, security
+    from crm import audit, auth, replica, security
 
     auth.throttle.init_app(app)
     audit.install(app)
@@ -84,6 +89,7 @@ def create_app(config: type[Config] = Config) -> Flask:
         blueprint = importlib.import_module(f"crm.{module}").bp
         app.register_blueprint(blueprint, url_prefix=prefix)
     auth.policy.install(app)
+    replica.init_app(app)  # with DATABASE_REPLICA_URL; after the login check, which it uses
     from crm import api
 
     api.install(app)
@@ -137,6 +143,8 @@ def warm_up(app: Flask) -> None:
             db.session.remove()
             for engine in db.engines.values():
                 engine.dispose()
+            if "crm_replica" in app.extensions:
+                app.extensions["crm_replica"].engine.dispose()
 
 
 def _refuse_default_secret_in_production(app: Flask) -> None:

@@ -7,7 +7,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import ClassVar
 
-INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+# Each app host of a multi-host deployment may have its own (CRM_INSTANCE_DIR).
+INSTANCE_DIR = Path(os.environ.get("CRM_INSTANCE_DIR")
+                    or Path(__file__).resolve().parent.parent / "instance")
 DEFAULT_SECRET = "dev-only-change-me"  # nosec B105  # refused when CRM_ENV=production
 
 
@@ -30,6 +32,15 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET)
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
+    # Optional PostgreSQL streaming replica for the heavy read-only pages (crm/replica.py).
+    DATABASE_REPLICA_URL = sqlalchemy_url(os.environ.get("DATABASE_REPLICA_URL", ""))
+    # A replica that does not answer must not hold a page for long: the page then reads the
+    # primary.
+    REPLICA_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True,
+                                              "connect_args": {"connect_timeout": 3}}
+    # Without WAL positions to compare (SQLite, tests), a user's reads stay on the primary
+    # this long after their last write.
+    REPLICA_STICKY_SECONDS = 60.0
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
     LANGUAGES = ("vi", "en")
@@ -39,6 +50,10 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
+    # Reverse proxies in front of the app (nginx, HAProxy): with 1, the client address and
+    # scheme come from the proxy's X-Forwarded-For / -Proto. Without it every request seems
+    # to come from the proxy, so the per-address login throttle counted all users as one.
+    PROXY_COUNT = int(os.environ.get("CRM_PROXY_COUNT", "0"))
     REMEMBER_COOKIE_HTTPONLY = True
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     FIRMS_PER_PAGE = 25
@@ -83,6 +98,7 @@ class TestConfig(Config):
     SECRET_KEY = "test"  # nosec B105  # the test configuration only
     WTF_CSRF_ENABLED = False
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    DATABASE_REPLICA_URL = ""  # tests/replica/ sets a replica itself
     RATELIMIT_ENABLED = False  # the throttling tests switch it on (tests/auth/)
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_KICK_WORKER = False  # tests run the delivery themselves

@@ -20,6 +20,7 @@ ROUNDS = 16  # requests per opportunity: enough to reach every worker (3 in the 
 
 def _session(base: str, email: str, password: str) -> requests.Session:
     s = requests.Session()
+    s.headers["Referer"] = f"{base}/"  # over HTTPS Flask-WTF checks it, as browsers send it
     page = s.get(f"{base}/login", timeout=60).text
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
     s.post(f"{base}/login", timeout=60, data={

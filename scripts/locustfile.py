@@ -15,9 +15,9 @@ import os
 import random
 import threading
 import uuid
-from html.parser import HTMLParser
 from pathlib import Path
 
+from html_forms import form_fields  # scripts/: locust puts the locustfile's folder on the path
 from locust import HttpUser, between, events, task
 
 SEARCH_WORDS = ["cà phê", "ca phe", "hạt điều", "yến sào", "thủy sản", "dệt may", "gỗ",
@@ -35,63 +35,6 @@ _run_id = os.environ.get("LOAD_RUN_ID", "run")
 _marker_lock = threading.Lock()
 
 
-class _Forms(HTMLParser):
-    """The post forms of a page: action -> fields with their current values."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[tuple[str, dict[str, str]]] = []
-        self._fields: dict[str, str] | None = None
-        self._select: str | None = None
-        self._textarea: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: v or "" for k, v in attrs}
-        if tag == "form" and a.get("method", "").lower() == "post":
-            self._fields = {}
-            self.forms.append((a.get("action", ""), self._fields))
-        fields = self._fields
-        if fields is None or not a.get("name"):
-            return
-        name = a["name"]
-        if tag == "input" and a.get("type", "text") not in ("submit", "button", "file"):
-            if a.get("type") in ("checkbox", "radio"):
-                if "checked" in a:
-                    fields[name] = a.get("value", "y")
-            else:
-                fields[name] = a.get("value", "")
-        elif tag == "select":
-            self._select = name
-        elif tag == "option" and self._select and (
-                self._select not in fields or "selected" in a):
-            fields[self._select] = a.get("value", "")
-        elif tag == "textarea":
-            self._textarea = name
-            fields[name] = ""
-
-    def handle_data(self, data: str) -> None:
-        if self._fields is not None and self._textarea:
-            self._fields[self._textarea] += data
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "form":
-            self._fields = None
-        elif tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
-
-
-def form_fields(html: str, action: str) -> dict[str, str]:
-    """Field values of the page's post form for `action` ("" = posts to the page itself)."""
-    parser = _Forms()
-    parser.feed(html)
-    for form_action, fields in parser.forms:
-        if form_action.split("?")[0] in ("", action) or form_action.endswith(action):
-            return fields
-    return {}
-
-
 class Officer(HttpUser):
     """A trade-promotion officer working through the morning's list."""
 
@@ -99,6 +42,12 @@ class Officer(HttpUser):
 
     def on_start(self) -> None:
         """Log in as one of the prepared officers (CSRF token from the login page)."""
+        # Through a TLS proxy with a self-signed certificate (scripts/multihost.sh): trust it.
+        if os.environ.get("LOAD_CA_FILE"):
+            self.client.verify = os.environ["LOAD_CA_FILE"]
+        # Over HTTPS Flask-WTF also checks that a form came from this site's own pages, as a
+        # browser says in Referer (the CRM's Referrer-Policy is same-origin).
+        self.client.headers["Referer"] = f"{self.host}/"
         email, password = next(_user_cycle)
         page = self.client.get("/login", name="login").text
         # The POST is timed alone (the password check), the page it leads to apart: together

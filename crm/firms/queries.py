@@ -26,6 +26,7 @@ from crm.models import (
     Product,
 )
 from crm.models.firm import SIZE_CLASSES
+from crm.replica import on_primary
 from crm.search.engine import Result
 from crm.search.live import firm_index
 from crm.search.understand import Reading, read_query
@@ -276,7 +277,8 @@ class EnginePagination(Pagination):
 
 def _engine_page(f: FirmFilters, reading: Reading, page: int, per_page: int,
                  today: date) -> FirmListResult:
-    index = firm_index()
+    with on_primary():  # the index's marks must not go back to a lagging replica's
+        index = firm_index()
     with index.lock:
         mask = index.base_mask(f.archived, f.province, f.size)
         # Each child filter's firm ids, intersected here: PostgreSQL's INTERSECT misjudged

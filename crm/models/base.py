@@ -8,6 +8,8 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from crm.replica import RoutingSession
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -23,8 +25,9 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-# Lives here, not in extensions.py, so that models can import it without a cycle.
-db = SQLAlchemy(model_class=Base)
+# Lives here, not in extensions.py, so that models can import it without a cycle. The
+# session class sends the replica pages' reads to DATABASE_REPLICA_URL when it is set.
+db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
 
 
 def utcnow() -> datetime:

@@ -28,6 +28,7 @@ from crm.extensions import db
 from crm.memory import settle_long_lived
 from crm.models import Firm, Interaction, ShortlistEntry, ShortlistEvent
 from crm.ranking.records import firm_key, firm_records
+from crm.replica import on_primary
 from matching.index import FirmIndex
 
 log = logging.getLogger(__name__)
@@ -198,7 +199,7 @@ def live() -> LiveIndex:
 def live_index() -> LiveIndex:
     """This app's LiveIndex, brought up to date with the database."""
     state = live()
-    with state.lock:
+    with state.lock, on_primary():  # a lagging replica would move the marks back
         state.refresh()
     return state
 
