@@ -155,10 +155,11 @@ def market_parts(firm: Firm, ctx: Context) -> list[Part]:
         return [Part("market.targets", {"targets": targets})]
     if current:
         return [Part("market.sells", {"current": current})]
+    groups_of = ctx.reference.regional_groups_of  # the reference the ranking was made with
     near = sorted(m for m in set(firm.target_markets) | set(firm.current_markets)
-                  if ref.regional_groups_of(m) & ctx.groups)
+                  if groups_of(m) & ctx.groups)
     if near:
-        groups = sorted(ctx.groups & frozenset().union(*(ref.regional_groups_of(m) for m in near)))
+        groups = sorted(ctx.groups & frozenset().union(*(groups_of(m) for m in near)))
         return [Part("market.group", {"countries": near, "groups": groups})]
     if firm.current_markets:
         return [Part("market.elsewhere", {"countries": list(firm.current_markets[:4])})]

@@ -527,10 +527,29 @@ class Derived:
         coded = hs_len > 0
         self.coded = joined("coded", coded)
         self.firm_coded = joined("firm_coded", _any_rows(new, prow[coded]))
-        self.cap_known = joined("cap_known", ~np.isnan(cap))
-        self.capv = joined("capv", np.nan_to_num(cap).astype(np.float64))
+        p0 = len(previous.prow) if previous is not None else 0
+        # Product positions of each distinct code: an opportunity's HS tests pass for a few
+        # codes, and their products are read directly instead of testing all of them.
+        self.by_code = (previous.by_code if previous else Grouped("at")).added(
+            ids[inv.reshape(-1)], np.arange(p0, p0 + len(prow), dtype=np.int64))
+        known = ~np.isnan(cap)
+        self.cap_known = joined("cap_known", known)
+        capv = np.nan_to_num(cap).astype(np.float64)
+        self.capv = joined("capv", capv)
+        # Capacity of all of a firm's products (NaN when none is known): the capacity of a firm
+        # none of whose products fits the opportunity. Summed in product order, as rank does.
+        cap_all = np.bincount(prow[known], weights=capv[known], minlength=new)
+        self.cap_all = joined("cap_all", np.where(_any_rows(new, prow[known]), cap_all, np.nan))
         self.shelf = joined("shelf", shelf.astype(np.float64))
         self.ocop = joined("ocop", ocop.astype(np.float64))
+        # Over all of a firm's products (the scope of a firm none of whose products fits):
+        # shelf-stability share (0.5 without products) and best OCOP stars, as rank computes
+        # them over the products in scope.
+        n_products = np.bincount(prow, minlength=new)
+        shelf_sum = np.bincount(prow, weights=shelf.astype(np.float64), minlength=new)
+        self.shelf_all = joined("shelf_all", np.where(
+            n_products > 0, shelf_sum / np.maximum(n_products, 1), 0.5))
+        self.ocop_all = joined("ocop_all", _row_max(new, prow, ocop.astype(np.float64)))
         mrow, target = tail(index.markets, "target")
         exports = _any_rows(new, mrow[~target])
         self.exports = joined("exports", exports)
@@ -540,15 +559,36 @@ class Derived:
         self.has_mark = joined("has_mark", _any_rows(new, tail(index.marks)[0]))
         self.revenue = joined("revenue", fx.revenue_value(f["revenue"].astype(np.float64)))
         self.size_score = joined("size_score", f["size_score"].astype(np.float64))
-        _srow, plat, market = tail(index.stores, "platform", "market")
+        srow, plat, market, status = tail(index.stores, "platform", "market", "status")
         cross = np.zeros(len(index.platforms.names) + 2, dtype=bool)
         cross[[index.platforms.get(x) for x in fx.CROSS_BORDER if index.platforms.get(x) >= 0]] = (
             True
         )
         abroad = (market >= 0) & (market != index.countries.get("VN"))
-        self.store_other = joined("store_other", np.where(
-            cross[np.where(plat >= 0, plat, len(cross) - 1)] | abroad, 0.7, 0.4
-        ))
+        other = np.where(cross[np.where(plat >= 0, plat, len(cross) - 1)] | abroad, 0.7, 0.4)
+        self.store_other = joined("store_other", other)
+        # Each firm's best store on any platform but the opportunity's (an inactive store
+        # counts half): a store on the opportunity's platform is worth more anyway (1 or 0.5).
+        self.store_best_other = joined("store_best_other", _row_max(
+            new, srow, np.where(status == 0, other, other * 0.5)))
+        # Entries of the tables grouped by their code: testing a few codes (the opportunity's
+        # markets, languages, certificates, support kinds) reads only their entries instead of
+        # scanning a whole table (and branchy boolean indexing over it) for each.
+        def by(name: str, table: Table, key: str, *cols: str) -> Grouped:
+            rows = table["row"]
+            lo = int(np.searchsorted(rows, np.int32(n0), "left"))
+            old = getattr(previous, name) if previous else Grouped("row", *cols)
+            at = np.arange(lo, len(rows), dtype=np.int64)  # position in the table
+            return old.added(table[key][lo:], rows[lo:],
+                             *(at if c == "at" else table[c][lo:] for c in cols))
+
+        self.by_cert = by("by_cert", index.cert_tab, "code", "start", "end", "verified",
+                          "declared")
+        self.by_country = by("by_country", index.markets, "country", "target")
+        self.by_lang = by("by_lang", index.lang_tab, "lang")
+        self.by_mark = by("by_mark", index.marks, "code")
+        self.by_kind = by("by_kind", index.support, "kind", "day", "at")
+        self.by_platform = by("by_platform", index.stores, "platform", "status")
         if previous is not None:
             for table, starts in previous._starts.items():
                 self._starts[table] = _starts(tail(self._tables[table])[0], new, starts)
@@ -557,12 +597,72 @@ class Derived:
         """These arrays for an index that has had rows appended since (upserts)."""
         return Derived(index, previous=self)
 
+    def products_of(self, codes: np.ndarray, ordered: bool = False) -> np.ndarray:
+        """Positions of the products whose code is one of `codes` (code ids); ascending if
+        `ordered`, else grouped by code."""
+        at = self.by_code.column(codes.tolist(), "at")
+        return np.sort(at) if ordered and len(codes) > 1 else at
+
     def span(self, table: str, row: int) -> tuple[int, int]:
         """Start and end of firm `row`'s entries in one of the tables (starts cached)."""
         starts = self._starts.get(table)
         if starts is None:
             starts = self._starts[table] = _starts(self._tables[table]["row"], self.n)
         return int(starts[row]), int(starts[row + 1])
+
+
+class Grouped:
+    """The entries of one table grouped by a code column: code -> its entries' columns, in
+    table order. Immutable: `added` returns a new one sharing the untouched groups."""
+
+    def __init__(self, *fields: str) -> None:
+        self.fields = fields
+        self._groups: dict[int, tuple[np.ndarray, ...]] = {}
+        self._empty: tuple[np.ndarray, ...] | None = None
+
+    def added(self, keys: np.ndarray, *cols: np.ndarray) -> Grouped:
+        """A copy with the entries `cols` (one array per field) added under their `keys`."""
+        out = Grouped(*self.fields)
+        out._groups = dict(self._groups)
+        out._empty = self._empty or tuple(c[:0] for c in cols)
+        if not len(keys):
+            return out
+        order = np.argsort(keys, kind="stable")
+        sorted_keys = keys[order]
+        bounds = np.flatnonzero(np.diff(sorted_keys)) + 1
+        parts = [np.split(c[order], bounds) for c in cols]
+        for i, key in enumerate(sorted_keys[np.r_[0, bounds]].tolist()):
+            new = tuple(p[i] for p in parts)
+            old = out._groups.get(key)
+            out._groups[key] = new if old is None else tuple(
+                np.concatenate([a, b]) for a, b in zip(old, new, strict=True))
+        return out
+
+    def get(self, code: int) -> dict[str, np.ndarray]:
+        """The entries of `code`, column name -> array (empty for an unknown code)."""
+        cols = self._groups.get(code)
+        if cols is None:
+            cols = self._empty or tuple(np.zeros(0) for _ in self.fields)
+        return dict(zip(self.fields, cols, strict=True))
+
+    def column(self, codes: Iterable[int], field: str = "row") -> np.ndarray:
+        """One column of the entries of all `codes`, concatenated code after code."""
+        j = self.fields.index(field)
+        parts = [g[j] for g in map(self._groups.get, codes) if g is not None]
+        if len(parts) == 1:
+            return parts[0]
+        if parts:
+            return np.concatenate(parts)
+        return self._empty[j] if self._empty else np.zeros(0, dtype=np.int64)
+
+
+def _row_max(n: int, rows: np.ndarray, vals: np.ndarray) -> np.ndarray:
+    """Per-row maximum of non-negative `vals` (0 for a row without any)."""
+    out = np.zeros(n, dtype=np.float64)
+    nz = vals > 0
+    if nz.any():
+        np.maximum.at(out, rows[nz], vals[nz])
+    return out
 
 
 def _any_rows(n: int, rows: np.ndarray) -> np.ndarray:

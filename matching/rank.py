@@ -7,7 +7,7 @@ The formulas are those of factors.py; tests check both paths agree firm by firm.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -22,7 +22,7 @@ from matching.factors import EXPIRES_BEFORE as _EXPIRES_BEFORE
 from matching.factors import NONE as _NONE
 from matching.factors import NOT_YET as _NOT_YET
 from matching.factors import UNVERIFIED as _UNVERIFIED
-from matching.index import Derived, FirmIndex
+from matching.index import Derived, FirmIndex, Grouped, Vocab
 from matching.records import SIZES, Firm, Opportunity, parse_opportunity
 from matching.results import IneligibleFirm, RankedFirm
 from matching.weights import DIVERSITY_PARAMS, MIN_PRODUCT_FIT, TIE_HEADROOM_DAYS
@@ -58,15 +58,12 @@ def _per_firm_max(n: int, rows: np.ndarray, vals: np.ndarray) -> np.ndarray:
     return out
 
 
-def _isin(values: np.ndarray, wanted: list[int], size: int) -> np.ndarray:
-    """values in wanted, by lookup table over small integer codes (faster than np.isin).
-
-    Codes are 0..size-1, or -1 for unknown: lut[-1] is the table's last cell, always False.
-    """
-    lut = np.zeros(size + 2, dtype=bool)
-    codes = [w for w in wanted if 0 <= w < size]
-    lut[codes] = True
-    return lut[values]
+def _entries(
+    grouped: Grouped, vocab: Vocab, names: Iterable[str], *cols: str
+) -> list[np.ndarray]:
+    """The rows (and columns `cols`) of the entries of a table whose code is one of `names`."""
+    codes = [c for c in map(vocab.get, names) if c >= 0]
+    return [grouped.column(codes, col) for col in ("row", *cols)]
 
 
 def _any(n: int, rows: np.ndarray) -> np.ndarray:
@@ -81,9 +78,8 @@ def _held(
     """Rows holding `code` valid on `day` (only checked certificates if `verified`)."""
     key = (code, verified)
     if key not in cache:
-        c = index.cert_tab
-        k = index.certs.get(code)
-        ok = (c["code"] == k) & (c["start"] <= day) & (c["end"] >= day)
+        c = index.derived().by_cert.get(index.certs.get(code))
+        ok = (c["start"] <= day) & (c["end"] >= day)
         if verified:
             ok &= c["verified"]
         cache[key] = _any(n, c["row"][ok])
@@ -113,26 +109,15 @@ def _hs_fit_codes(dv: Derived, prefixes: list[str]) -> np.ndarray:
 def _fitting_rows(dv: Derived, fit_code: np.ndarray, prefix: str, cache: dict) -> np.ndarray:
     """Rows of the products that fit and whose HS code starts with `prefix`.
 
-    Both tests depend on the HS code only, so they are made once per distinct code and the
-    products are gathered only when some code passes (often none does).
+    Both tests depend on the HS code only, so they are made once per distinct code and only
+    the products of the codes that pass are read (often none does).
     """
     if prefix not in cache:
         lq = len(prefix)
         own = {2: dv.code2, 4: dv.code4, 6: dv.code6}[lq]
         sel = fit_code & (dv.code_len >= lq) & (own == int(prefix))
-        cache[prefix] = dv.prow[sel[dv.code_of]] if sel.any() else dv.prow[:0]
+        cache[prefix] = dv.prow[dv.products_of(np.flatnonzero(sel))]
     return cache[prefix]
-
-
-def _firm_max(n: int, starts: np.ndarray, vals: np.ndarray) -> np.ndarray:
-    """Per-firm maximum of non-negative `vals` over a table sorted by row (0 when none);
-    equal to _per_firm_max(n, rows, vals) for such values."""
-    out = np.zeros(n, dtype=np.float64)
-    lo, hi = starts[:-1], starts[1:]
-    nonempty = lo < hi
-    if len(vals) and nonempty.any():
-        out[nonempty] = np.maximum.reduceat(vals, lo[nonempty])
-    return out
 
 
 class _Values(Mapping):
@@ -168,51 +153,56 @@ def compute(index: FirmIndex, ctx: fx.Context) -> Scores:
     held_cache: dict[str, np.ndarray] = {}
     prefix_cache: dict[str, np.ndarray] = {}
 
-    # product
+    # product: HS tests run per distinct code; only the products of passing codes are read
+    hs = np.zeros(n)
     if ctx.has_hs:
         fit_by_code = _hs_fit_codes(dv, opp.hs_prefixes)
-        pfit = fit_by_code[dv.code_of]
-        hs = _firm_max(n, dv.p_start, pfit)
+        # each firm's best fit: levels written in rising order, so the highest one stays
+        for level in np.unique(fit_by_code[fit_by_code > 0]).tolist():
+            hs[prow[dv.products_of(np.flatnonzero(fit_by_code == level))]] = level
         fit_code = fit_by_code >= fx.FIT_PRODUCT
-        fitting = fit_code[dv.code_of]
-    else:
-        hs = np.zeros(n)
+        fitting_at = dv.products_of(np.flatnonzero(fit_code), ordered=True)
+    else:  # every coded product fits
         fit_code = dv.code_len > 0
-        fitting = dv.coded
+        fitting_at = np.flatnonzero(dv.coded)
     cos = (
         index.text.cosine_all(ctx.query, n)
         if ctx.query is not None
         else np.zeros(n, dtype=np.float32)
     )
-    has_fit = _any(n, prow[fitting])
+    has_fit = _any(n, prow[fitting_at])
     coded_elsewhere = (dv.firm_coded & ~has_fit) if ctx.has_hs else False
     product = np.asarray(
         fx.combine_product(hs, cos.astype(np.float64), ctx.has_hs, ctx.has_text, coded_elsewhere),
         dtype=np.float64,
     )
     product = np.broadcast_to(product, (n,)).copy()
-    in_scope = fitting | ~has_fit[prow]  # fitting products, else all products of the firm
+    scope_cache: list[np.ndarray] = []
 
-    # market
-    m = index.markets
-    mrow, mtarget = m["row"], m["target"]
-    mk_ids = [index.countries.get(c) for c in ctx.markets]
-    in_mk = _isin(m["country"], mk_ids, len(index.countries.names))
-    target = _any(n, mrow[in_mk & mtarget])
-    current = _any(n, mrow[in_mk & ~mtarget])
-    exports = dv.exports
-    group_codes = [
-        i for c, i in index.countries.codes.items() if ref.regional_groups_of(c) & ctx.groups
+    def in_scope() -> np.ndarray:
+        """Per product: fitting products, else all products of the firm (a product mask)."""
+        if not scope_cache:
+            fitting = np.zeros(len(prow), dtype=bool)
+            fitting[fitting_at] = True
+            scope_cache.append(fitting | ~has_fit[prow])
+        return scope_cache[0]
+
+    # market: the entries of the opportunity's countries (and their groups') only
+    by_country = dv.by_country
+    mk_rows, mk_target = _entries(by_country, index.countries, ctx.markets, "target")
+    target = _any(n, mk_rows[mk_target])
+    current = _any(n, mk_rows[~mk_target])
+    group_countries = [
+        c for c in index.countries.codes if ctx.reference.regional_groups_of(c) & ctx.groups
     ]
-    in_group = _isin(m["country"], group_codes, len(index.countries.names)) if group_codes else None
-
-    def group() -> np.ndarray:
-        return _any(n, mrow[in_group]) if in_group is not None else np.zeros(n, dtype=bool)
+    group_rows, group_target = _entries(by_country, index.countries, group_countries, "target")
 
     def market() -> np.ndarray:
         if not ctx.markets:
             return np.full(n, 0.5)
-        return np.asarray(fx.combine_market(target, current, group(), exports), dtype=np.float64)
+        return np.asarray(
+            fx.combine_market(target, current, _any(n, group_rows), dv.exports), dtype=np.float64
+        )
 
     # readiness
     counted: dict[str, np.ndarray] = {}  # preferred code -> rows for which it counts
@@ -227,19 +217,23 @@ def compute(index: FirmIndex, ctx: fx.Context) -> Scores:
         needed += needs
 
     def readiness() -> np.ndarray:
-        lt = index.lang_tab
-        lang_ids = [index.langs.get(x) for x in ctx.languages]
-        speaks = _any(n, lt["row"][_isin(lt["lang"], lang_ids, len(index.langs.names))])
-        lang = np.where(speaks, 1.0, np.where(dv.english, 0.6, 0.0))
+        speaks = _any(n, _entries(dv.by_lang, index.langs, ctx.languages)[0])
+        # 1 speaks a language of the market, else 0.6 for English: the larger of the two
+        # (arithmetic on the masks, much faster than nested np.where over random masks)
+        lang = np.maximum(speaks * 1.0, dv.english * 0.6)
         n_held = np.zeros(n)
         for c, needs in counted.items():
             n_held += needs & _held(index, c, day, n, held_cache)
         return fx.combine_readiness(dv.exp, lang, n_held, needed)
 
-    # capacity (the capacity in tonnes is also a hard requirement)
-    sel = in_scope & dv.cap_known
-    cap_sum = np.bincount(prow[sel], weights=dv.capv[sel], minlength=n)
-    cap = np.where(_any(n, prow[sel]), cap_sum, np.nan)
+    # capacity (the capacity in tonnes is also a hard requirement): of the fitting products,
+    # else of all products (summed once per index); NaN when no capacity in scope is known
+    cap = dv.cap_all.copy()
+    cap[prow[fitting_at]] = np.nan  # firms with a fitting product: the sum of those below
+    sel = fitting_at[dv.cap_known[fitting_at]]
+    if len(sel):
+        rows = prow[sel]
+        cap[rows] = np.bincount(rows, weights=dv.capv[sel], minlength=n)[rows]
 
     def capacity() -> np.ndarray:
         return fx.capacity_value(dv.size_score, cap, opp.min_annual_capacity_tonnes)
@@ -249,38 +243,39 @@ def compute(index: FirmIndex, ctx: fx.Context) -> Scores:
 
     def mark() -> np.ndarray:
         if not mark_cache:
-            mt = index.marks
             if ctx.markets:
-                mark_ids = [index.countries.get(c) for c in ctx.marks]
-                mark_in = _any(
-                    n, mt["row"][_isin(mt["code"], mark_ids, len(index.countries.names))]
-                )
-                mark_cache.append(np.where(mark_in, 1.0, np.where(dv.has_mark, 0.3, 0.0)))
+                mark_in = _any(n, _entries(dv.by_mark, index.countries, ctx.marks)[0])
+                mark_cache.append(np.maximum(mark_in * 1.0, dv.has_mark * 0.3))
             else:
                 mark_cache.append(dv.has_mark.astype(np.float64))
         return mark_cache[0]
 
+    fit_rows = prow[fitting_at]  # the firms with fitting products (their products in scope)
+
     def ecommerce() -> np.ndarray:
-        st = index.stores
-        opp_plat = index.platforms.get(opp.platform) if opp.platform else -2
-        sval = np.where(st["platform"] == opp_plat, 1.0, dv.store_other)
-        sval = np.where(st["status"] == 0, sval, sval * 0.5)
-        store = _per_firm_max(n, st["row"], sval)
-        n_scope = np.bincount(prow[in_scope], minlength=n)
-        shelf_sum = np.bincount(prow[in_scope], weights=dv.shelf[in_scope], minlength=n)
-        shelf = np.where(n_scope > 0, shelf_sum / np.maximum(n_scope, 1), 0.5)
+        # the best store: on the opportunity's platform 1 (inactive 0.5), else as precomputed
+        own_rows, own_status = _entries(dv.by_platform, index.platforms,
+                                        [opp.platform] if opp.platform else [], "status")
+        own = np.zeros(n)
+        own[own_rows[own_status != 0]] = 0.5  # the higher value is written last and stays
+        own[own_rows[own_status == 0]] = 1.0
+        store = np.maximum(dv.store_best_other, own)
+        # shelf-stable share of the products in scope: precomputed over all products, taken
+        # over the fitting ones for the firms that have some
+        shelf = dv.shelf_all.copy()
+        if len(fit_rows):
+            n_fit = np.bincount(fit_rows, minlength=n)
+            fit_sum = np.bincount(fit_rows, weights=dv.shelf[fitting_at], minlength=n)
+            shelf[fit_rows] = (fit_sum[fit_rows] / np.maximum(n_fit[fit_rows], 1))
         return fx.combine_ecommerce(store, dv.english, mark(), shelf)
 
     # partner
     def partner() -> np.ndarray:
-        presence = np.where(
-            current,
-            1.0,
-            np.where(
-                _any(n, mrow[in_group & ~mtarget]) if in_group is not None else False, 0.5, 0.0
-            ),
-        )
-        ocop = _per_firm_max(n, prow[in_scope], dv.ocop[in_scope]) / 5.0
+        presence = np.maximum(current * 1.0, _any(n, group_rows[~group_target]) * 0.5)
+        # best OCOP stars of the products in scope (as shelf above)
+        best = dv.ocop_all.copy()
+        best[fit_rows] = _per_firm_max(n, fit_rows, dv.ocop[fitting_at])[fit_rows]
+        ocop = best / 5.0
         return fx.combine_partner(mark(), presence, ocop, dv.revenue)
 
     values = _Values(
@@ -299,23 +294,23 @@ def compute(index: FirmIndex, ctx: fx.Context) -> Scores:
 
     # exposure decay
     params = opp.exposure_decay
+    # past support of the opportunity's kinds, in table order (each firm's weights are summed
+    # in the order of its history, as factors.assess does)
+    su_rows, su_day, su_at = _entries(dv.by_kind, index.kinds, ctx.support_kinds, "day", "at")
+    if len(su_at) and not np.all(su_at[1:] > su_at[:-1]):
+        order = np.argsort(su_at)
+        su_rows, su_day = su_rows[order], su_day[order]
     if params:
-        su = index.support
-        kind_ids = [index.kinds.get(k) for k in ctx.support_kinds]
-        age = ctx.today.toordinal() - su["day"].astype(np.int64)
-        ok = (
-            _isin(su["kind"], kind_ids, len(index.kinds.names))
-            & (age >= 0)
-            & (age <= params["window_days"])
-        )
+        age = ctx.today.toordinal() - su_day.astype(np.int64)
+        ok = (age >= 0) & (age <= params["window_days"])
         wsum = np.bincount(  # exp2(-x) is 0.5 ** x, computed faster
-            su["row"][ok], weights=np.exp2(-age[ok] / params["half_life_days"]), minlength=n
+            su_rows[ok], weights=np.exp2(-age[ok] / params["half_life_days"]), minlength=n
         )
         decay = fx.decay_factor(wsum, params)
     else:
         decay = np.ones(n)
 
-    ties = _ties(index, ctx, dv, counted, needed, n)
+    ties = _ties(ctx, dv, counted, needed, n, su_rows, index.certs)
     tie = fx.tie_total(ties)
 
     # hard requirements
@@ -324,14 +319,14 @@ def compute(index: FirmIndex, ctx: fx.Context) -> Scores:
     need: dict[str, np.ndarray] = {c: np.ones(n, dtype=bool) for c in opp.required_certifications}
     order = list(opp.required_certifications)
     for i, row in enumerate(ctx.mandatory):
-        needs = _any(n, _fitting_rows(dv, fit_code, row.hs_prefix, prefix_cache))
+        rows = _fitting_rows(dv, fit_code, row.hs_prefix, prefix_cache)
         if row.requirement not in need:
             need[row.requirement] = np.zeros(n, dtype=bool)
             order.append(row.requirement)
         if row.requirement not in opp.required_certifications:
             src = sources.setdefault(row.requirement, np.full(n, -1, dtype=np.int32))
-            src[needs & (src < 0)] = i
-        need[row.requirement] |= needs
+            src[rows[src[rows] < 0]] = i  # the first row that makes the firm need it
+        need[row.requirement][rows] = True
     for c in order:
         # only checked data meets a hard requirement (factors.assess says why)
         lacks = need[c] & ~_held(index, c, day, n, held_cache, verified=True)
@@ -348,7 +343,7 @@ def compute(index: FirmIndex, ctx: fx.Context) -> Scores:
     first_fit = None
     if opp.diversity:  # only diversity re-ranking compares firms' product groups
         first_fit = np.full(n, -1, dtype=np.int32)
-        coded_scope = in_scope & dv.coded
+        coded_scope = in_scope() & dv.coded
         scope_rows = prow[coded_scope]
         if len(scope_rows):
             # the first product in scope (rows are sorted: reverse assignment keeps the first)
@@ -360,59 +355,42 @@ def compute(index: FirmIndex, ctx: fx.Context) -> Scores:
 
 
 def _coverage(dv: Derived, prefixes: list[str], n: int) -> np.ndarray:
-    """Share of `prefixes` each firm has a fitting product for.
-
-    One bit per prefix on each distinct HS code, gathered onto the products once and OR-ed
-    per firm: one pass over the products instead of one per prefix.
-    """
-    k = len(prefixes)
-    if not k:
+    """Share of `prefixes` each firm has a fitting product for (HS tests once per code, and
+    only the products of the fitting codes read)."""
+    if not prefixes:
         return np.zeros(n)
-    if k > 64:  # more prefixes than bits: one pass per prefix
-        covered = np.zeros(n)
-        for q in prefixes:
-            fits = _hs_fit_codes(dv, [q]) >= fx.FIT_PRODUCT
-            covered += _any(n, dv.prow[fits[dv.code_of]])
-        return covered / k
-    mask = np.zeros(len(dv.code_len), dtype=np.uint64)
-    for i, q in enumerate(prefixes):
-        mask[_hs_fit_codes(dv, [q]) >= fx.FIT_PRODUCT] |= np.uint64(1 << i)
-    if not mask.any():
-        return np.zeros(n)
-    per_product = mask[dv.code_of]
-    per_firm = np.zeros(n, dtype=np.uint64)
-    lo, hi = dv.p_start[:-1], dv.p_start[1:]
-    nonempty = lo < hi
-    if len(per_product) and nonempty.any():
-        per_firm[nonempty] = np.bitwise_or.reduceat(per_product, lo[nonempty])
-    return np.bitwise_count(per_firm).astype(np.float64) / k
+    covered = np.zeros(n)
+    for q in prefixes:
+        fits = _hs_fit_codes(dv, [q]) >= fx.FIT_PRODUCT
+        covered += _any(n, dv.prow[dv.products_of(np.flatnonzero(fits))])
+    return covered / len(prefixes)
 
 
 def _ties(
-    index: FirmIndex,
     ctx: fx.Context,
     dv: Derived,
     counted: dict[str, np.ndarray],
     needed: np.ndarray,
     n: int,
+    support_rows: np.ndarray,
+    certs: Vocab,
 ) -> dict[str, np.ndarray]:
-    """Tie-break parts of every row (the rules of factors.assess, vectorised)."""
+    """Tie-break parts of every row (the rules of factors.assess, vectorised); `support_rows`:
+    the row of each past support of the opportunity's kinds."""
     opp = ctx.opp
     coverage = _coverage(dv, opp.hs_prefixes, n)
     day = ctx.day.toordinal()
     later = day + TIE_HEADROOM_DAYS
-    c = index.cert_tab
     lasting = np.zeros(n)
     for code, needs in counted.items():
-        ok = (c["code"] == index.certs.get(code)) & (c["start"] <= day) & (c["end"] >= later)
-        lasting += needs & _any(n, c["row"][ok])
+        c = dv.by_cert.get(certs.get(code))
+        lasting += needs & _any(n, c["row"][(c["start"] <= day) & (c["end"] >= later)])
     certificates = np.divide(lasting, np.maximum(needed, 1.0))
-    su = index.support
-    kind_ids = [index.kinds.get(k) for k in ctx.support_kinds]
-    same = _isin(su["kind"], kind_ids, len(index.kinds.names))
-    count = np.bincount(su["row"][same], minlength=n).astype(np.float64)
-    if not opp.exposure_decay:
-        count[:] = 0.0  # past support counts only where the opportunity spreads support
+    # past support counts only where the opportunity spreads support (exposure decay on)
+    if opp.exposure_decay:
+        count = np.bincount(support_rows, minlength=n).astype(np.float64)
+    else:
+        count = np.zeros(n)
     return fx.combine_ties(coverage, certificates, count)
 
 

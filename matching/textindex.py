@@ -282,9 +282,10 @@ class TextIndex:
         for row, ids, counts in self._d_extra:
             raw[row] = float(counts @ s_w[ids])
         norms = self.norms[:n_rows]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.where(norms > 0, raw / np.maximum(norms, 1e-12), 0.0)
-        return np.clip(out, 0.0, 1.0).astype(np.float32)
+        # in place, the values of np.where(norms > 0, raw / max(norms, 1e-12), 0) clipped
+        np.divide(raw, np.maximum(norms, 1e-12), out=raw)
+        raw[norms <= 0] = 0.0
+        return np.clip(raw, 0.0, 1.0, out=raw)
 
     def row_cosine(self, row: int, q: np.ndarray, s_w: np.ndarray | None = None) -> float:
         """Cosine of indexed document `row` with query vector `q` (or its word scores s_w)."""

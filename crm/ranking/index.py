@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import numpy as np
 from flask import current_app
 from sqlalchemy import func, select
 
@@ -66,6 +67,10 @@ class LiveIndex:
     # alone by refresh_firm, beyond mark_interaction / mark_event
     firm_marks: dict[int, tuple[int, int]] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    # `attrs` per index row (province code, size class code; -1 unknown), for filtering
+    # thousands of rows at once; extended for the rows upserts append (see row_places)
+    _places: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    _size_codes: dict[str, int] = field(default_factory=dict, repr=False)
 
     def build(self) -> None:
         """Index every active firm from scratch."""
@@ -79,12 +84,39 @@ class LiveIndex:
         self.mark, self.mark_interaction, self.mark_event = marks
         self.mark_seen_at, self.settled = read_at, False
         self.firm_marks = {}
+        self._places = None
         self.upserts = 0
         self.built_at = time.time()
         self.build_seconds = time.perf_counter() - started
         self.counted_at = time.monotonic()
         settle_long_lived()
         log.info("ranking index built: %d firms in %.1f s", len(self.index), self.build_seconds)
+
+    def row_places(self) -> tuple[np.ndarray, np.ndarray]:
+        """Province code and size class code (see size_code) of every index row, -1 where
+        unknown, as `attrs` has them. Only the rows appended since the last call are read:
+        a row never changes (an upsert appends a new one)."""
+        assert self.index is not None
+        ids, n = self.index.ids, self.index.n_rows
+        known = 0 if self._places is None else len(self._places[0])
+        if known < n:
+            province = np.full(n - known, -1, dtype=np.int64)
+            size = np.full(n - known, -1, dtype=np.int64)
+            for k, firm_id in enumerate(ids[known:n]):
+                code, size_class = self.attrs.get(firm_id, (None, None))
+                if code is not None:
+                    province[k] = code
+                if size_class:
+                    size[k] = self.size_code(size_class)
+            if self._places is not None:
+                province = np.concatenate([self._places[0], province])
+                size = np.concatenate([self._places[1], size])
+            self._places = (province, size)
+        return self._places  # type: ignore[return-value]
+
+    def size_code(self, size_class: str) -> int:
+        """A small int for a size class (the codes of row_places)."""
+        return self._size_codes.setdefault(size_class, len(self._size_codes))
 
     def refresh(self) -> None:
         """Upsert the firms changed since the last look; rebuild when out of step."""

@@ -110,8 +110,7 @@ def rank_opportunity(opp: Opportunity, today: date, top: int = 20,
         bad = ranking.ineligible_rows
         if filters.active:
             ranked = _filtered(ranking, state, filters, top)
-            bad = np.asarray([r for r in bad.tolist() if _keep(state, index.ids[r], filters)],
-                             dtype=bad.dtype)
+            bad = bad[_kept(state, bad, filters)]
         else:
             ranked = ranking.ranked()
         shown = {r.firm_id for r in ranked}
@@ -150,12 +149,12 @@ def _filtered(ranking: Ranking, state: LiveIndex, filters: RankFilters,
               top: int) -> list[RankedFirm]:
     """The first `top` firms of the pool that pass the filters, numbered afresh; items are
     built only for the firms looked at, not for the whole pool."""
-    ids = state.index.ids
+    keep = _kept(state, np.asarray(ranking.ranked_rows, dtype=np.int64), filters).tolist()
     out: list[RankedFirm] = []
-    for k, row in enumerate(ranking.ranked_rows):
+    for k, kept in enumerate(keep):
         if len(out) == top:
             break
-        if not _keep(state, ids[row], filters):
+        if not kept:
             continue
         item = ranking.item_at(k)
         if filters.verified_only and item.unverified_preferred:
@@ -164,10 +163,16 @@ def _filtered(ranking: Ranking, state: LiveIndex, filters: RankFilters,
     return out
 
 
-def _keep(state: LiveIndex, firm_id: str, filters: RankFilters) -> bool:
-    province, size = state.attrs.get(firm_id, (None, None))
-    return ((filters.province is None or province == filters.province)
-            and (not filters.size or size == filters.size))
+def _kept(state: LiveIndex, rows: np.ndarray, filters: RankFilters) -> np.ndarray:
+    """Which of the index `rows` pass the province and size filters, all at once: the
+    ineligible list may hold tens of thousands of rows."""
+    province, size = state.row_places()
+    keep = np.ones(len(rows), dtype=bool)
+    if filters.province is not None:
+        keep &= province[rows] == filters.province
+    if filters.size:
+        keep &= size[rows] == state.size_code(filters.size)
+    return keep
 
 
 def best_opportunities(firm: Firm, opportunities: list[Opportunity], today: date,

@@ -36,11 +36,6 @@ def cases() -> list[dict]:
     return json.loads((DATA / "cases.json").read_text(encoding="utf-8"))["cases"]
 
 
-def case(cases: list[dict], opp_id: str) -> dict:
-    """The labelled case of an opportunity id."""
-    return next(c for c in cases if c["opportunity"]["id"] == opp_id)
-
-
 @pytest.fixture
 def run_cli():
     """Run `python -m matching ...`; returns CompletedProcess with text output."""

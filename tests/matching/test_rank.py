@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -12,44 +11,9 @@ import pytest
 from matching import FirmIndex, match, opportunities_for_firm, rank
 from matching import explain as ex
 from matching import factors as fx
+from matching.bench import generate_firms, opportunities
 from matching.evaluate import evaluate
-from matching.records import parse_opportunity
-
-TODAY = date(2026, 12, 1)
-
-
-def _case(cases: list[dict], opp_id: str) -> dict:
-    return next(c for c in cases if c["opportunity"]["id"] == opp_id)
-
-
-def _by_id(items: list[dict]) -> dict[str, dict]:
-    return {item["firm_id"]: item for item in items}
-
-
-def _halal_opp(**extra: object) -> dict:
-    opp = {
-        "id": "OPP-T",
-        "kind": "trade_mission",
-        "markets": ["AE"],
-        "hs_prefixes": ["0410"],
-        "keywords": ["yến sào"],
-        "required_certifications": ["HALAL"],
-        "starts_on": "2027-03-10",
-    }
-    opp.update(extra)
-    return opp
-
-
-def _nest(fid: str, **extra: object) -> dict:
-    firm = {
-        "id": fid,
-        "name": f"Yến sào {fid}",
-        "size": "small",
-        "products": [{"name": "Tổ yến", "hs_code": "041090"}],
-        "certifications": [{"code": "HALAL", "valid_from": "2025-01-01"}],
-    }
-    firm.update(extra)
-    return firm
+from tests.matching.helpers import TODAY, assert_arrays_equal_oracle, by_id, case, halal_opp, nest
 
 
 # ---- hard requirements ------------------------------------------------------------------
@@ -61,8 +25,8 @@ def test_ineligible_firms_that_fit_the_products_come_before_unrelated_ones():
                  "current_markets": ["AE"], "target_markets": ["AE"],
                  "products": [{"name": "Bàn ghế gỗ", "hs_code": "940360",
                                "annual_capacity_tonnes": 5000}]}
-    nest = _nest("Z-NEST", size="micro", certifications=[])
-    ranking = match(FirmIndex.build([furniture, nest]), _halal_opp(), today=TODAY)
+    bare = nest("Z-NEST", size="micro", certifications=[])
+    ranking = match(FirmIndex.build([furniture, bare]), halal_opp(), today=TODAY)
     listed = ranking.ineligible()
     assert [i.firm_id for i in listed] == ["Z-NEST", "A-FURNITURE"]
     assert listed[0].near_miss
@@ -71,8 +35,8 @@ def test_ineligible_firms_that_fit_the_products_come_before_unrelated_ones():
 
 
 def test_expired_certificate_makes_firm_ineligible(index, cases):
-    result = rank(index, _case(cases, "OPP-UAE-HALAL")["opportunity"], today=TODAY)
-    item = _by_id(result["ineligible"])["KH-0019"]
+    result = rank(index, case(cases, "OPP-UAE-HALAL")["opportunity"], today=TODAY)
+    item = by_id(result["ineligible"])["KH-0019"]
     assert item["missing"] == ["HALAL"]
     assert "expired on 31 Jan 2026" in item["detail"]
     assert "đã hết hạn ngày 31/01/2026" in item["detail_vi"]
@@ -80,8 +44,8 @@ def test_expired_certificate_makes_firm_ineligible(index, cases):
 
 
 def test_certificate_expiring_before_start_is_reported_as_such(index, cases):
-    result = rank(index, _case(cases, "OPP-UAE-HALAL")["opportunity"], today=TODAY)
-    item = _by_id(result["ineligible"])["KH-0004"]
+    result = rank(index, case(cases, "OPP-UAE-HALAL")["opportunity"], today=TODAY)
+    item = by_id(result["ineligible"])["KH-0004"]
     assert item["missing"] == ["HALAL"]
     assert item["detail"] == (
         "Halal certificate expires on 1 Feb 2027, before the mission departs on 10 Mar 2027"
@@ -90,18 +54,18 @@ def test_certificate_expiring_before_start_is_reported_as_such(index, cases):
 
 
 def test_certificate_counts_on_start_date_not_today():
-    firms = [_nest("A", certifications=[{"code": "HALAL", "valid_from": "2027-01-01"}])]
+    firms = [nest("A", certifications=[{"code": "HALAL", "valid_from": "2027-01-01"}])]
     index = FirmIndex.build(firms)
-    assert [r["firm_id"] for r in rank(index, _halal_opp(), today=TODAY)["ranked"]] == ["A"]
-    no_start = _halal_opp(starts_on=None)
+    assert [r["firm_id"] for r in rank(index, halal_opp(), today=TODAY)["ranked"]] == ["A"]
+    no_start = halal_opp(starts_on=None)
     result = rank(index, no_start, today=TODAY)
     assert result["ranked"] == []
     assert "only valid from 1 Jan 2027" in result["ineligible"][0]["detail"]
 
 
 def test_mandatory_market_requirement_excludes_seafood_without_eu_approval(index, cases):
-    result = rank(index, _case(cases, "OPP-EU-SEAFOOD")["opportunity"], today=TODAY)
-    bad = _by_id(result["ineligible"])
+    result = rank(index, case(cases, "OPP-EU-SEAFOOD")["opportunity"], today=TODAY)
+    bad = by_id(result["ineligible"])
     assert bad["KH-0006"]["missing"] == ["EU_APPROVED"]
     assert "required in European Union (EU) for HS 03" in bad["KH-0006"]["detail"]
     ranked = [r["firm_id"] for r in result["ranked"]]
@@ -125,28 +89,43 @@ def test_per_shipment_rows_are_reminders_not_exclusions():
 
 
 def test_minimum_size_excludes_smaller_firms_and_unknown_size_is_a_reminder():
-    firms = [_nest("MICRO", size="micro"), _nest("UNKNOWN", size=None), _nest("SMALL")]
-    result = rank(FirmIndex.build(firms), _halal_opp(min_size="small"), today=TODAY)
-    assert _by_id(result["ineligible"])["MICRO"]["missing"] == ["MIN_SIZE"]
-    ranked = _by_id(result["ranked"])
+    firms = [nest("MICRO", size="micro"), nest("UNKNOWN", size=None), nest("SMALL")]
+    result = rank(FirmIndex.build(firms), halal_opp(min_size="small"), today=TODAY)
+    assert by_id(result["ineligible"])["MICRO"]["missing"] == ["MIN_SIZE"]
+    ranked = by_id(result["ranked"])
     assert set(ranked) == {"UNKNOWN", "SMALL"}
     assert any("size not recorded" in r["detail"] for r in ranked["UNKNOWN"]["reasons"])
 
 
 def test_minimum_capacity_excludes_firms_below_it():
-    low = _nest(
+    low = nest(
         "LOW", products=[{"name": "Tổ yến", "hs_code": "041090", "annual_capacity_tonnes": 0.5}]
     )
     result = rank(
-        FirmIndex.build([low, _nest("OK")]), _halal_opp(min_annual_capacity_tonnes=1.0), today=TODAY
+        FirmIndex.build([low, nest("OK")]), halal_opp(min_annual_capacity_tonnes=1.0), today=TODAY
     )
-    assert _by_id(result["ineligible"])["LOW"]["missing"] == ["MIN_CAPACITY"]
+    assert by_id(result["ineligible"])["LOW"]["missing"] == ["MIN_CAPACITY"]
     assert [r["firm_id"] for r in result["ranked"]] == ["OK"]
 
 
+def test_capacity_of_other_products_does_not_stand_in_for_an_unknown_one():
+    """The nest's capacity is unknown: 0.5 t of fish sauce must not exclude the firm from a
+    bird's nest mission, neither on the ranking nor on the firm page."""
+    firm = nest("MIXED", products=[
+        {"name": "Tổ yến", "hs_code": "041090"},
+        {"name": "Nước mắm", "hs_code": "210390", "annual_capacity_tonnes": 0.5}])
+    index = FirmIndex.build([firm])
+    opp = halal_opp(min_annual_capacity_tonnes=1.0)
+    [ranked] = rank(index, opp, today=TODAY)["ranked"]
+    assert ranked["firm_id"] == "MIXED"
+    [mine] = opportunities_for_firm(index, "MIXED", [opp], today=TODAY)
+    assert mine["eligible"]
+    assert mine["score"] == ranked["score"]
+
+
 def test_near_miss_has_hint(index, cases):
-    result = rank(index, _case(cases, "OPP-UAE-HALAL")["opportunity"], today=TODAY)
-    item = _by_id(result["ineligible"])["DL-0021"]
+    result = rank(index, case(cases, "OPP-UAE-HALAL")["opportunity"], today=TODAY)
+    item = by_id(result["ineligible"])["DL-0021"]
     assert item["near_miss"] is True
     assert item["hint"] == "eligible once it holds Halal valid on 10 Mar 2027"
     assert item["hint_vi"] == "đủ điều kiện khi có Halal còn hiệu lực ngày 10/03/2027"
@@ -172,8 +151,8 @@ def test_text_only_product_without_hs_is_found(name):
 
 
 def test_uncoded_product_gets_hs_unknown_reminder(index, cases):
-    result = rank(index, _case(cases, "OPP-CN-BIRDNEST")["opportunity"], today=TODAY)
-    reasons = _by_id(result["ranked"])["KH-0002"]["reasons"]
+    result = rank(index, case(cases, "OPP-CN-BIRDNEST")["opportunity"], today=TODAY)
+    reasons = by_id(result["ranked"])["KH-0002"]["reasons"]
     assert any("no HS code for" in r["detail"] and "GACC" in r["detail"] for r in reasons)
 
 
@@ -189,7 +168,7 @@ def test_every_ranked_firm_has_reasons_in_english_and_vietnamese(index, cases):
 
 
 def test_explain_adds_contributions_that_sum_to_the_score(index, cases):
-    opp = _case(cases, "OPP-UAE-HALAL")["opportunity"]
+    opp = case(cases, "OPP-UAE-HALAL")["opportunity"]
     for item in rank(index, opp, today=TODAY, explain=True)["ranked"]:
         # the tie-break term (at most 0.003) is a reason of its own, "ties"
         total = sum(r.get("contribution", 0.0) for r in item["reasons"])
@@ -206,15 +185,15 @@ def test_ranks_are_gapless_scores_sorted_and_in_unit_interval(index, cases):
 
 
 def test_ties_are_broken_by_firm_id():
-    firms = [_nest(fid) for fid in ("KH-0300", "KH-0100", "KH-0200")]
-    result = rank(FirmIndex.build(firms), _halal_opp(), today=TODAY, top=2)
+    firms = [nest(fid) for fid in ("KH-0300", "KH-0100", "KH-0200")]
+    result = rank(FirmIndex.build(firms), halal_opp(), today=TODAY, top=2)
     scores = {r["score"] for r in result["ranked"]}
     assert len(scores) == 1
     assert [r["firm_id"] for r in result["ranked"]] == ["KH-0100", "KH-0200"]
 
 
 def test_same_input_gives_same_output(firm_records, cases):
-    opp = _case(cases, "OPP-DE-DIASPORA")["opportunity"]
+    opp = case(cases, "OPP-DE-DIASPORA")["opportunity"]
     first = rank(FirmIndex.build(firm_records), opp, today=TODAY, explain=True)
     second = rank(FirmIndex.build(list(reversed(firm_records))), opp, today=TODAY, explain=True)
     assert first == second
@@ -223,15 +202,29 @@ def test_same_input_gives_same_output(firm_records, cases):
 # ---- vectorised path == per-firm reference ----------------------------------------------------
 def test_vectorised_scores_match_per_firm_reference(index, cases):
     for c in cases:
-        m = match(index, c["opportunity"], today=TODAY)
-        ctx = fx.Context.build(parse_opportunity(c["opportunity"]), TODAY, index.text)
-        for row, fid in enumerate(index.ids):
-            a = fx.assess(index.firm(row), ctx, text_index=index.text)
-            for name, values in m.scores.values.items():
-                assert values[row] == pytest.approx(a.values[name], abs=1e-5), (fid, name)
-            lacking = [code for code, rows in m.scores.missing if rows[row]]
-            assert sorted(lacking) == sorted(a.missing), fid
-            assert m.scores.score[row] == pytest.approx(fx.final_score(a), abs=1.1e-4)
+        assert_arrays_equal_oracle(index, match(index, c["opportunity"], today=TODAY))
+
+
+def test_vectorised_values_equal_the_oracle_on_generated_firms():
+    """Random firms with what the labelled set has little of: inactive stores, OCOP stars,
+    products of unknown capacity, firms without products; every kind of opportunity."""
+    records = list(generate_firms(500, seed=21, unverified_share=0.2))
+    for i, firm in enumerate(records):
+        if i % 3 == 0:
+            for store in firm["ecommerce"]:
+                store["status"] = "inactive"
+        if i % 4 == 1:
+            for k, product in enumerate(firm["products"]):
+                product["ocop_stars"] = 3 + k % 3
+        if i % 5 == 2:
+            firm["products"][0].pop("annual_capacity_tonnes")
+        if i % 37 == 0:
+            firm["products"] = []
+    index = FirmIndex.build(records)
+    opps = opportunities()
+    opps.append({**opps[1], "id": "CAP", "min_annual_capacity_tonnes": 40})
+    for opp in opps:
+        assert_arrays_equal_oracle(index, match(index, opp, today=TODAY))
 
 
 def test_ineligible_details_match_per_firm_reference(index, cases):
@@ -262,7 +255,7 @@ def test_reasons_from_the_arrays_equal_the_per_firm_oracle(index, cases):
 # ---- updates ----------------------------------------------------------------------------------
 def test_upsert_and_remove_without_rebuild(firm_records, cases):
     index = FirmIndex.build(firm_records)
-    opp = _case(cases, "OPP-UAE-HALAL")["opportunity"]
+    opp = case(cases, "OPP-UAE-HALAL")["opportunity"]
     renewed = copy.deepcopy(next(f for f in firm_records if f["id"] == "KH-0019"))
     renewed["certifications"].append(
         {"code": "HALAL", "valid_from": "2026-11-01", "valid_until": "2028-11-01"}
@@ -291,7 +284,7 @@ def test_upsert_and_remove_without_rebuild(firm_records, cases):
 
 
 def test_upserted_index_scores_like_a_fresh_build(firm_records, cases):
-    opp = _case(cases, "OPP-AMAZON-US")["opportunity"]
+    opp = case(cases, "OPP-AMAZON-US")["opportunity"]
     index = FirmIndex.build(firm_records[:20])
     for f in firm_records[20:]:
         index.upsert(f)
@@ -300,12 +293,12 @@ def test_upserted_index_scores_like_a_fresh_build(firm_records, cases):
     b = rank(fresh, opp, today=TODAY)
     # idf was fitted on fewer documents, so scores may differ slightly; the hard
     # requirements and the set of ranked firms must not
-    assert _by_id(a["ineligible"]).keys() == _by_id(b["ineligible"]).keys()
+    assert by_id(a["ineligible"]).keys() == by_id(b["ineligible"]).keys()
     assert {r["firm_id"] for r in a["ranked"][:3]} == {r["firm_id"] for r in b["ranked"][:3]}
 
 
 def test_ties_break_by_firm_id_after_upserts_as_after_a_full_sort(firm_records, cases):
-    opp = _case(cases, "OPP-UAE-HALAL")["opportunity"]
+    opp = case(cases, "OPP-UAE-HALAL")["opportunity"]
     index = FirmIndex.build(firm_records)
     index.id_order()  # ordered once; the upserts below are slotted into that order
     twin = copy.deepcopy(next(f for f in firm_records if f["id"] == "KH-0003"))
@@ -346,8 +339,21 @@ def test_arrays_extended_after_upserts_equal_arrays_computed_afresh(firm_records
     assert extended.n == fresh.n == index.n_rows
     for name in ("prow", "p_start", "coded", "firm_coded", "cap_known", "capv", "shelf", "ocop",
                  "exports", "exp", "english", "has_mark", "revenue", "size_score",
-                 "store_other"):
+                 "store_other", "cap_all", "shelf_all", "ocop_all", "store_best_other"):
         np.testing.assert_array_equal(getattr(extended, name), getattr(fresh, name), name)
+    for name, vocab in (("by_cert", index.certs), ("by_country", index.countries),
+                        ("by_lang", index.langs), ("by_mark", index.countries),
+                        ("by_kind", index.kinds), ("by_platform", index.platforms)):
+        for code in range(len(vocab.names)):  # every code's entries, in table order
+            got, want = getattr(extended, name).get(code), getattr(fresh, name).get(code)
+            for col in want:
+                np.testing.assert_array_equal(got[col], want[col], (name, code, col))
+    for dv in (extended, fresh):  # each product is listed once, under its own HS code
+        codes = np.arange(len(dv.code_len))
+        at = dv.products_of(codes, ordered=True)
+        np.testing.assert_array_equal(at, np.arange(len(dv.prow)))
+        for code in codes.tolist():
+            assert (dv.code_of[dv.products_of(np.asarray([code]))] == code).all()
     for name in ("code_len", "code2", "code4", "code6"):  # code numbers may differ, not codes
         np.testing.assert_array_equal(getattr(extended, name)[extended.code_of],
                                       getattr(fresh, name)[fresh.code_of], name)
@@ -355,34 +361,34 @@ def test_arrays_extended_after_upserts_equal_arrays_computed_afresh(firm_records
         for row in (0, index.n_rows - 3, index.n_rows - 1):
             assert extended.span(table, row) == fresh.span(table, row)
 
-    for case in cases:
+    for c in cases:
         index._derived = extended
-        got = rank(index, case["opportunity"], today=TODAY, top=60)
+        got = rank(index, c["opportunity"], today=TODAY, top=60)
         index._derived = fresh
-        assert got == rank(index, case["opportunity"], today=TODAY, top=60), case["id"]
+        assert got == rank(index, c["opportunity"], today=TODAY, top=60), c["id"]
 
 
 def test_dataframe_input_gives_same_ranking(firm_records, cases):
-    opp = _case(cases, "OPP-JP-FRUIT")["opportunity"]
+    opp = case(cases, "OPP-JP-FRUIT")["opportunity"]
     from_df = rank(FirmIndex.build(pd.DataFrame(firm_records)), opp, today=TODAY)
     assert from_df == rank(FirmIndex.build(firm_records), opp, today=TODAY)
 
 
 # ---- fairness switches ---------------------------------------------------------------------
 def test_exposure_decay_lowers_recently_supported_firm_and_can_be_switched_off():
-    recent = _nest("A", support_history=[{"kind": "trade_mission", "date": "2026-10-01"}])
-    index = FirmIndex.build([recent, _nest("B")])
-    on = rank(index, _halal_opp(), today=TODAY)
+    recent = nest("A", support_history=[{"kind": "trade_mission", "date": "2026-10-01"}])
+    index = FirmIndex.build([recent, nest("B")])
+    on = rank(index, halal_opp(), today=TODAY)
     assert [r["firm_id"] for r in on["ranked"]] == ["B", "A"]
     assert any(r["factor"] == "exposure" for r in on["ranked"][1]["reasons"])
-    off = rank(index, _halal_opp(exposure_decay=False), today=TODAY)
+    off = rank(index, halal_opp(exposure_decay=False), today=TODAY)
     assert [r["firm_id"] for r in off["ranked"]] == ["A", "B"]
 
 
 def test_diversity_spreads_slots_across_provinces():
-    firms = [_nest(f"KH-{i}", province="Khánh Hòa") for i in range(4)]
+    firms = [nest(f"KH-{i}", province="Khánh Hòa") for i in range(4)]
     firms.append(
-        _nest(
+        nest(
             "HP-9",
             province="Hải Phòng",
             certifications=[{"code": "HALAL", "valid_from": "2025-01-01"}],
@@ -390,9 +396,9 @@ def test_diversity_spreads_slots_across_provinces():
         )
     )
     index = FirmIndex.build(firms)
-    plain = [r["firm_id"] for r in rank(index, _halal_opp(), today=TODAY, top=3)["ranked"]]
+    plain = [r["firm_id"] for r in rank(index, halal_opp(), today=TODAY, top=3)["ranked"]]
     assert "HP-9" not in plain
-    diverse = rank(index, _halal_opp(diversity={"strength": 0.3}), today=TODAY, top=3)
+    diverse = rank(index, halal_opp(diversity={"strength": 0.3}), today=TODAY, top=3)
     ids = [r["firm_id"] for r in diverse["ranked"]]
     assert "HP-9" in ids
     scores = [r["score"] for r in diverse["ranked"]]
@@ -400,11 +406,11 @@ def test_diversity_spreads_slots_across_provinces():
 
 
 def test_weights_can_be_overridden_per_opportunity():
-    big = _nest("BIG", size="large")
-    aligned = _nest("MKT", size="micro", target_markets=["AE"])
+    big = nest("BIG", size="large")
+    aligned = nest("MKT", size="micro", target_markets=["AE"])
     index = FirmIndex.build([big, aligned])
-    by_capacity = rank(index, _halal_opp(weights={"capacity": 5}), today=TODAY)
-    by_market = rank(index, _halal_opp(weights={"market": 5}), today=TODAY)
+    by_capacity = rank(index, halal_opp(weights={"capacity": 5}), today=TODAY)
+    by_market = rank(index, halal_opp(weights={"market": 5}), today=TODAY)
     assert by_capacity["ranked"][0]["firm_id"] == "BIG"
     assert by_market["ranked"][0]["firm_id"] == "MKT"
 
@@ -429,6 +435,6 @@ def test_labelled_set_quality(index, cases):
 
 def test_expected_ineligible_firms_are_listed_with_their_gaps(index, cases):
     for c in cases:
-        got = _by_id(rank(index, c["opportunity"], today=TODAY)["ineligible"])
+        got = by_id(rank(index, c["opportunity"], today=TODAY)["ineligible"])
         for fid, missing in c["ineligible"].items():
             assert got[fid]["missing"] == missing, (c["opportunity"]["id"], fid)

@@ -153,3 +153,25 @@ def test_command_line_ranks_with_the_packaged_files(run_cli, tmp_path):
     assert doc["ranked"] == []
     [item] = doc["ineligible"]
     assert "FDA" in item["missing"]  # US,03,FDA,yes of market_requirements.csv
+
+
+def test_market_groups_come_from_the_reference_passed_in_score_and_reason():
+    # A caller's reference that counts Yemen in the GCC: a firm targeting Yemen is in the
+    # group of a UAE mission, in the score (vectorised and per firm) and in its reason.
+    packaged = ref.default()
+    groups = {**packaged.market_groups, "GCC": packaged.market_groups["GCC"] | {"YE"}}
+    own = dataclasses.replace(packaged, market_groups=groups)
+    firm = {**SHRIMP_FIRM, "target_markets": ["YE"]}
+    opp = {**US_SHRIMP, "id": "OPP-AE-SHRIMP", "markets": ["AE"]}
+    index = FirmIndex.build([firm])
+
+    [ranked] = match(index, opp, today=TODAY, reference=own).ranked()
+    assert ranked.values["market"] == 0.5
+    [market] = [r for r in ranked.reasons if r.factor == "market"]
+    assert [(p.code, p.params) for p in market.parts] == [
+        ("market.group", {"countries": ["YE"], "groups": ["GCC"]})]
+    [mine] = opportunities_for_firm(index, "KH-9001", [opp], today=TODAY, reference=own)
+    assert mine["score"] == ranked.score
+
+    [packaged_view] = match(index, opp, today=TODAY).ranked()  # Yemen is in no group there
+    assert packaged_view.values["market"] == 0.0

@@ -57,6 +57,23 @@ def test_ranking_filters_by_province_and_hides_near_misses(client, officer, db, 
     assert nest_firms["d"].name not in page
 
 
+def test_province_filter_applies_to_the_near_misses_too(client, officer, db, nest_firms):
+    opp = _create(client, db)
+    home = client.get(f"/opportunities/{opp.id}?province=56").get_data(as_text=True)
+    assert nest_firms["d"].name in home[home.index("Chưa đủ điều kiện"):]  # Khánh Hòa
+    assert nest_firms["c"].name not in home
+    away = client.get(f"/opportunities/{opp.id}?province=66").get_data(as_text=True)
+    assert nest_firms["c"].name in away
+    assert nest_firms["d"].name not in away  # lacks Halal, but in another province
+    from crm.models.base import utcnow
+
+    nest_firms["d"].province_code = 66  # moves: the index re-reads it, the filter follows
+    nest_firms["d"].updated_at = utcnow()
+    db.session.commit()
+    away = client.get(f"/opportunities/{opp.id}?province=66").get_data(as_text=True)
+    assert nest_firms["d"].name in away[away.index("Chưa đủ điều kiện"):]
+
+
 def test_ranking_sees_a_certificate_added_after_the_index_was_built(
         client, officer, db, nest_firms):
     from datetime import date
