@@ -239,7 +239,7 @@ def highlight(text: str | None, terms: Collection[str] | None) -> Markup:
 MATCH_FIELDS = {
     "name": _l("tên"), "product": _l("sản phẩm"), "hs": _l("mã HS"),
     "extra": _l("chứng nhận, nhãn hiệu, gian hàng"), "place": _l("nơi"),
-    "description": _l("giới thiệu"), "tax": _l("mã số thuế"),
+    "description": _l("giới thiệu"), "tax": _l("mã số thuế"), "former": _l("tên cũ"),
 }
 
 

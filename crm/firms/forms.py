@@ -184,6 +184,11 @@ class FirmForm(FlaskForm):
     name = StringField(_l("Tên doanh nghiệp (tiếng Việt)"),
                        validators=[required(), max_len(Firm, "name")])
     name_en = StringField(_l("Tên tiếng Anh"), validators=[Optional(), max_len(Firm, "name_en")])
+    former_names = TextAreaField(
+        _l("Tên cũ"), validators=[Optional(), Length(max=6000, message=_l(
+            "Quá dài: tối đa %(max)d ký tự.", max=6000))],
+        description=_l("Mỗi dòng một tên; khi đổi tên, tên trước được thêm tự động. "
+                       "Tìm kiếm vẫn tìm thấy doanh nghiệp theo tên cũ."))
     legal_form = SelectField(_l("Loại hình"), choices=_labelled(LEGAL_FORMS), default="llc",
                              invalid_choice_message=NOT_CHOICE)
     province_code = SelectField(_l("Tỉnh/thành phố"), coerce=optional_int,
@@ -225,7 +230,7 @@ class FirmForm(FlaskForm):
     submit = SubmitField(_l("Lưu"))
 
     # Staff-only fields: an enterprise user may not verify itself or change its natural key.
-    STAFF_ONLY = ("tax_code", "is_pioneer", "verification_status")
+    STAFF_ONLY = ("tax_code", "is_pioneer", "verification_status", "former_names")
 
     firm: Firm | None = None
     links: dict[str, str]
@@ -257,6 +262,9 @@ class FirmForm(FlaskForm):
         # Lists are typed as "vi, en" text.
         if not self.languages.raw_data and obj is not None and isinstance(obj.languages, list):
             self.languages.data = ", ".join(obj.languages)
+        former = getattr(self, "former_names", None)  # staff only (dropped later by setup)
+        if former is not None and not former.raw_data and obj is not None:
+            former.data = "\n".join(getattr(obj, "former_names", None) or [])
 
 
 class ContactForm(FlaskForm):

@@ -288,7 +288,17 @@ def _engine_page(f: FirmFilters, reading: Reading, page: int, per_page: int,
             allowed = np.zeros(len(mask), dtype=bool)
             allowed[hs_slots] = True
             mask &= allowed
-        children = _child_sets(f, today, hs=hs_slots is None)
+        # Target markets and valid certificates are kept by the index too (at 1,000,000
+        # firms, EU27's ~300,000 firm ids read from the database took 520 ms).
+        kept = [index.market_slots(f.market) if f.market else None,
+                index.certificate_slots(f.cert, today) if f.cert else None]
+        for slots in kept:
+            if slots is not None:
+                allowed = np.zeros(len(mask), dtype=bool)
+                allowed[slots] = True
+                mask &= allowed
+        children = _child_sets(FirmFilters(hs_prefix=f.hs_prefix), today,
+                               hs=hs_slots is None)
         if f.officer is not None:  # a portfolio: its ids off ix_firms_officer_id
             children.append(select(Firm.id).where(_officer_condition(f.officer)))
         for child in children:
@@ -305,35 +315,11 @@ def _engine_page(f: FirmFilters, reading: Reading, page: int, per_page: int,
             # A page past the end (an old link, a hand-edited URL): show the last one.
             found = EnginePagination(page=found.pages, per_page=per_page, error_out=False,
                                      engine=run)
-    result = found.found
-    if 0 < result.total <= FACET_MAX:
-        result.cert_counts, result.market_counts = _child_facets(result.matched_ids, today)
+        result = found.found
+        if 0 < result.total <= FACET_MAX:
+            result.cert_counts, result.market_counts = index.child_facets(
+                result.matched_slots, today)
     return FirmListResult(page=found, reading=reading, found=result)
-
-
-def _child_facets(firm_ids: np.ndarray, today: date) -> tuple[list[tuple[str, int]],
-                                                                list[tuple[str, int]]]:
-    """Matching firms per certificate valid today and per target market group."""
-    ids = [int(i) for i in firm_ids]
-    certs: dict[str, int] = {}
-    markets: dict[str, int] = {}
-    for start in range(0, len(ids), 900):  # SQLite allows ~32k bound values; stay far below
-        chunk = ids[start:start + 900]
-        for code, n in db.session.execute(
-                select(Certification.scheme_code, func.count(func.distinct(Certification.firm_id)))
-                .where(Certification.firm_id.in_(chunk), Certification.issued_on <= today,
-                       or_(Certification.expires_on.is_(None), Certification.expires_on >= today))
-                .group_by(Certification.scheme_code)):
-            certs[code] = certs.get(code, 0) + n
-        for group, n in db.session.execute(
-                select(MarketGroupMember.group, func.count(func.distinct(FirmMarket.firm_id)))
-                .join(MarketGroupMember, MarketGroupMember.country_code == FirmMarket.country_code)
-                .where(FirmMarket.firm_id.in_(chunk), FirmMarket.kind == "target")
-                .group_by(MarketGroupMember.group)):
-            markets[group] = markets.get(group, 0) + n
-    def top(counts: dict[str, int]) -> list[tuple[str, int]]:
-        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:8]
-    return top(certs), top(markets)
 
 
 def firm_page(f: FirmFilters, page: int, per_page: int, today: date) -> FirmListResult:

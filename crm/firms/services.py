@@ -319,8 +319,41 @@ def _clean_firm(firm: Firm | None, data: Mapping[str, Any]) -> dict[str, Any]:
         out["languages"] = list(dict.fromkeys(languages))
     if "is_pioneer" in data:
         out["is_pioneer"] = bool(data["is_pioneer"])
+    if "former_names" in data:
+        out["former_names"] = clean_former_names(data["former_names"])
     _clean_place(firm, data, out)
     return out
+
+
+MAX_FORMER_NAMES = 20
+
+
+def clean_former_names(raw: Any) -> list[str]:
+    """A firm's former names from a list or a text of one name per line: stripped, without
+    blanks and repeats, oldest first; refuses control characters and over-long names."""
+    lines = raw if isinstance(raw, list | tuple) else str(raw or "").splitlines()
+    names: list[str] = []
+    for line in lines:
+        name = _text({"former_names": line}, "former_names", Firm, column="name")
+        if name and name not in names:
+            names.append(name)
+    if len(names) > MAX_FORMER_NAMES:
+        raise UserError(_("Tối đa %(max)d tên cũ.", max=MAX_FORMER_NAMES), field="former_names")
+    return names
+
+
+def _keep_former_name(firm: Firm, values: dict[str, Any]) -> None:
+    """A new legal name puts the old one on the firm's former names (searched too), unless
+    the officer's own list for this save says otherwise or the old name is already there."""
+    new, old = values.get("name"), firm.name
+    if not new or not old or new == old:
+        return
+    names = list(values.get("former_names", firm.former_names or []))
+    if old not in names:
+        names.append(old)
+    if new in names:  # back to an earlier name: it is current again, not former
+        names.remove(new)
+    values["former_names"] = names[-MAX_FORMER_NAMES:]
 
 
 def _clean_place(firm: Firm | None, data: Mapping[str, Any], out: dict[str, Any]) -> None:
@@ -375,6 +408,7 @@ def update_firm(firm: Firm, data: Mapping[str, Any], *, expected_version: int | 
     """
     check_version(firm, expected_version)
     values = _clean_firm(firm, data)
+    _keep_former_name(firm, values)
     for key, value in values.items():
         if getattr(firm, key) != value:
             setattr(firm, key, value)

@@ -57,12 +57,12 @@ TEXT_FIELDS = ("name", "name_en", "address", "website", "description")
 NUMBER_FIELDS = ("revenue_bn_vnd", "capital_bn_vnd", "export_revenue_usd")
 # Firm columns read to compare a row with the firm it updates.
 FIRM_COLUMNS = (*firm_services.FIRM_FIELDS, "commune_code", "archived", "size_class",
-                "search_text")
+                "search_text", "former_names")
 ERROR_HEADING = "Lỗi"  # column added to the rejected-rows file (Vietnamese, like the files)
 ROW_HEADING = "Dòng trong tệp gốc"
 # Firm values the search document and the size class are computed from (crm.search.document).
 DERIVED_FROM = ("name", "name_en", "tax_code", "employees", "revenue_bn_vnd", "capital_bn_vnd",
-                "sectors", "address", "commune_code", "description")
+                "sectors", "address", "commune_code", "description", "former_names")
 CONTACT_FIELDS = {"name": "contact_name", "position": "contact_position", "phone": "phone",
                   "email": "email"}  # Contact column -> import field (for labels)
 # (row, conflict key) pairs whose file value the officer chose, or True for all of them.
@@ -219,6 +219,8 @@ def compare(key: str, old: Any, new: Any) -> str:
     stored), SAME (also when written differently), BETTER (a better form of the same value:
     taken), WORSE (unaccented, upper case, cut short, a less precise HS code: never taken)
     or CONFLICT (a real difference: the officer chooses)."""
+    if key == "former_names":  # the file's names are added to those stored (_firm_data)
+        return SAME if list(old or []) == list(new or []) else BETTER
     if old is None or old == "":
         return FILL
     if old == new:
@@ -550,6 +552,7 @@ def _judge(row: _Row, result: RowResult, firm: Any, lookups: Lookups) -> None:
             if value is not None and result.takes(key, lookups.label(key), old, value):
                 result.values[key] = value
                 result.diffs.append((lookups.label(key), old, value))
+        _keep_former_name(result, firm, lookups)
         province = result.values.get("province_code")
         if province is not None and firm.commune_code is not None \
                 and commune_province(firm.commune_code) != province:
@@ -571,6 +574,23 @@ def _judge(row: _Row, result: RowResult, firm: Any, lookups: Lookups) -> None:
         result.action = "update" if changed else "unchanged"
 
 
+def _keep_former_name(result: RowResult, firm: Any, lookups: Lookups) -> None:
+    """A name the file changes goes on the firm's former names, as the firm service does."""
+    new, old = result.values.get("name"), firm.name
+    if not new or not old or new == old:
+        return
+    stored = list(firm.former_names or [])
+    names = list(result.values.get("former_names", stored))
+    if old not in names:
+        names.append(old)
+    if new in names:
+        names.remove(new)
+    if names != stored:
+        if "former_names" not in result.values:
+            result.diffs.append((lookups.label("former_names"), stored, names))
+        result.values["former_names"] = names[-firm_services.MAX_FORMER_NAMES:]
+
+
 def _firm_data(row: _Row, result: RowResult, firm: Any,
                lookups: Lookups) -> dict[str, Any]:
     """Cells turned into the plain mapping the firm services take (empty cells left out)."""
@@ -580,6 +600,13 @@ def _firm_data(row: _Row, result: RowResult, firm: Any,
     for key in TEXT_FIELDS[1:]:
         if row.has(key):
             data[key] = parsing.to_text(row.raw(key))
+    if row.has("former_names"):
+        # "Tên cũ": one cell, names apart by ";" or lines; added to those stored, never
+        # replacing them (a file lists what it knows, not every name the firm ever had).
+        typed = re.split(r"[;\n]", parsing.to_text(row.raw("former_names")) or "")
+        stored = list(getattr(firm, "former_names", None) or []) if firm is not None else []
+        data["former_names"] = stored + [n.strip() for n in typed
+                                         if n.strip() and n.strip() not in stored]
     converters: dict[str, Callable[[Any, str], Any]] = {
         "employees": parsing.to_int, "founded_year": parsing.to_year,
         **{k: parsing.to_number for k in NUMBER_FIELDS},

@@ -80,6 +80,8 @@ class Firm(TimestampMixin, db.Model):
     tax_code: Mapped[str] = mapped_column(String(14), unique=True)
     name: Mapped[str] = mapped_column(String(255))
     name_en: Mapped[str | None] = mapped_column(String(255))
+    # Earlier legal (Vietnamese) names, oldest first: a firm is still found by them.
+    former_names: Mapped[list[str] | None] = mapped_column(JSON, default=list)
     name_search: Mapped[str] = mapped_column(String(520), index=True)
     # Folded names of the firm and its products: what the firm list searches.
     search_text: Mapped[str] = mapped_column(Text, default="")

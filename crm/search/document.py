@@ -17,8 +17,8 @@ from matching.text import fold_words
 
 # Field order of the stored document. HS titles and province names are added by the index
 # from reference data (crm.search.engine), so that a corrected title needs no rewrite.
-NAME, PRODUCT, HS, EXTRA, PLACE, DESCRIPTION, TAX = range(7)
-FIELDS = ("name", "product", "hs", "extra", "place", "description", "tax")
+NAME, PRODUCT, HS, EXTRA, PLACE, DESCRIPTION, TAX, FORMER = range(8)
+FIELDS = ("name", "product", "hs", "extra", "place", "description", "tax", "former")
 PRODUCT_SEP = " ; "  # between products in the product line (never a folded word)
 # Before the products' English names, whose head word comes last ("frozen whiteleg shrimp").
 ENGLISH_SEP = " ;; "
@@ -61,6 +61,7 @@ def search_text_for(firm: Any) -> str:
         place,
         description,
         [(getattr(firm, "tax_code", None) or "").replace("-", "")],
+        list(getattr(firm, "former_names", None) or ()),
     ]
     # "_" is a word character: USDA_ORGANIC must read as two words.
     folded = [fold_words(" ".join(parts).replace("_", " ")) for parts in lines]
@@ -70,6 +71,8 @@ def search_text_for(firm: Any) -> str:
     english = [w for w in (fold_words(t) for t in _texts(products, "name_en")) if w]
     folded[PRODUCT] = PRODUCT_SEP.join(vietnamese) + (
         ENGLISH_SEP + PRODUCT_SEP.join(english) if english else "")
+    if not folded[FORMER]:  # no former name: the document of migration 0013's format
+        folded.pop()
     return "\n".join(folded)
 
 
@@ -114,7 +117,8 @@ def _children(conn: Any, sql: str, ids: list[int]) -> dict[int, list[Any]]:
 
 
 def rebuild_documents(conn: Any) -> None:
-    """Recompute every firm's document from its rows, in batches (migrations 0011, 0013)."""
+    """Recompute every firm's document from its rows, in batches (migrations 0011, 0013,
+    which run before firms had former names: a later caller must read those too)."""
     last = 0
     while True:
         firms = conn.execute(sa.text(

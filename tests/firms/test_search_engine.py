@@ -148,6 +148,12 @@ def test_saved_edit_is_found_by_the_next_search(officer, client, registry):
                          expected_version=firm.version)
     factories.db.session.commit()
     assert listed(client, q="trái cây đông nam") == [firm.name]
+    # The old name is now a former name: still found, and the row says so (not "tên").
+    assert listed(client, q="chăn nuôi") == [firm.name]
+    html = client.get("/firms/", query_string={"q": "chăn nuôi"}).get_data(as_text=True)
+    assert "tên cũ “chăn nuôi”" in html
+    services.update_firm(firm, {"former_names": ""}, expected_version=firm.version)
+    factories.db.session.commit()
     assert listed(client, q="chăn nuôi") == []
 
 
