@@ -48,7 +48,10 @@ def _pct(values: list[float], pct: float) -> float:
               help="Default: the search bench's SQLite file, instance/bench.db.")
 @click.option("--rounds", type=click.IntRange(1, 50), default=3, show_default=True,
               help="Timed passes over the request list (after one warm-up pass).")
-def api_bench(n_firms: int, database_url: str | None, rounds: int) -> None:
+@click.option("--searches", type=click.IntRange(1, 1000), default=None,
+              help="Only the first N searches of the list (default: all; a quick check).")
+def api_bench(n_firms: int, database_url: str | None, rounds: int,
+              searches: int | None) -> None:
     """Time the firm search through the API and through the HTML list; print p50/p95 in ms."""
     from crm.auth import tokens
     from crm.bench import bench_requests, prepare_search_bench
@@ -68,7 +71,8 @@ def api_bench(n_firms: int, database_url: str | None, rounds: int) -> None:
         sess["_user_id"] = officer_session_id
         sess["_fresh"] = True
     limit = app.config["FIRMS_PER_PAGE"]
-    pairs = [(u, api_url(u, limit)) for u in bench_requests(sample, total // limit)]
+    pairs = [(u, api_url(u, limit))
+             for u in bench_requests(sample, total // limit)[:searches]]
     headers = {"Authorization": f"Bearer {secret}"}
     html: list[float] = []
     api: list[float] = []

@@ -2,8 +2,8 @@
 
 The same services as the web's support log (crm/interactions); staff read it, officers and
 up write it. Enterprise users do not see the support log on the web, so their tokens cannot
-hold these scopes. An interaction has no version column, so no ETag: the last write wins,
-as on the web.
+hold these scopes. An interaction carries a version, as firms and partners do: GET answers
+its ETag and PATCH needs If-Match (428 without, 412 when somebody saved since).
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from crm.api import schemas as s
 from crm.api.core import (
     ApiBlueprint,
     ApiError,
+    check_match,
+    etag,
     idempotent,
     offset_page,
     problem_responses,
@@ -67,7 +69,8 @@ class Interactions(MethodView):
 
     @idempotent
     @blp.arguments(s.InteractionCreate)
-    @blp.response(201, s.InteractionOut, headers={"Location": {"schema": {"type": "string"}}})
+    @blp.response(201, s.InteractionOut, headers={"ETag": {"schema": {"type": "string"}},
+                                                  "Location": {"schema": {"type": "string"}}})
     @blp.doc(**links.created("interaction"))
     @_errors(*ERRORS, 409, 415)
     def post(self, data: dict[str, Any]) -> Any:
@@ -75,7 +78,7 @@ class Interactions(MethodView):
         task follows fairs, missions, trainings… as on the web form."""
         require("interactions:write", WRITE_ROLES)
         interaction = services.log_interaction(data, by=user())
-        return interaction, 201, {"Location": url_for(
+        return interaction, 201, {"ETag": etag(interaction.version), "Location": url_for(
             "api_interactions.InteractionItem", interaction_id=interaction.id)}
 
 
@@ -83,24 +86,32 @@ class Interactions(MethodView):
 class InteractionItem(MethodView):
     """One interaction."""
 
-    @blp.response(200, s.InteractionOut)
+    @blp.response(200, s.InteractionOut, headers={"ETag": {"schema": {"type": "string"}}})
     @_errors(*ERRORS)
     def get(self, interaction_id: int) -> Any:
         """An interaction."""
         require("interactions:read", READ_ROLES)
-        return _interaction(interaction_id)
+        interaction = _interaction(interaction_id)
+        return interaction, 200, {"ETag": etag(interaction.version)}
 
     @blp.arguments(s.InteractionFields)
-    @blp.response(200, s.InteractionOut)
-    @_errors(*ERRORS, 409, 415)
+    @blp.response(200, s.InteractionOut, headers={"ETag": {"schema": {"type": "string"}}})
+    @blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": True,
+                          "schema": {"type": "string"},
+                          "description": "the ETag of the interaction as read"}])
+    @_errors(*ERRORS, 409, 412, 415, 428)
     def patch(self, data: dict[str, Any], interaction_id: int) -> Any:
-        """Change the fields sent (not the firm), under the rules of recording one."""
+        """Change the fields sent (not the firm), under the rules of recording one; refused
+        (412) when the interaction changed since it was read."""
         require("interactions:write", WRITE_ROLES)
         interaction = _interaction(interaction_id)
+        check_match(interaction.version)
         # The service checks a whole interaction: fields not sent keep their values.
         whole = {key: getattr(interaction, key) for key in KEPT} | data
-        services.update_interaction(interaction, whole, by=user())
-        return interaction
+        services.update_interaction(interaction, whole, by=user(),
+                                    expected_version=interaction.version)
+        db.session.flush()  # the version moves on the flush; the ETag must name the new one
+        return interaction, 200, {"ETag": etag(interaction.version)}
 
 
 @blp.route("/<int:interaction_id>/tasks")

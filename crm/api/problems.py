@@ -43,14 +43,19 @@ _MESSAGES: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(r"^Not a valid date\.$"), _l("Ngày không hợp lệ (dạng 2025-12-31).")),
     (re.compile(r"^Invalid input type\.$"), _l("Sai kiểu dữ liệu.")),
     (re.compile(r"^Must be one of: .*\.$"), _l("Giá trị không hợp lệ.")),
+    (re.compile(r"^String does not match expected pattern\.$"), _l("Sai định dạng.")),
     (re.compile(r"^Special numeric values \(nan or infinity\) are not permitted\.$"),
      _l("Cần một số.")),
 ]
 _LONGER = re.compile(r"^Longer than maximum length (\d+)\.$")
 _SHORTER = re.compile(r"^Shorter than minimum length (\d+)\.$")
-_RANGE = re.compile(r"^Must be (greater|less) than or equal to (-?[\d.]+)\.$")
-_BETWEEN = re.compile(r"^Must be greater than or equal to (-?[\d.]+) and less than or equal "
-                      r"to (-?[\d.]+)\.$")
+_LENGTH_BETWEEN = re.compile(r"^Length must be between (\d+) and (\d+)\.$")
+_LENGTH_EQUAL = re.compile(r"^Length must be (\d+)\.$")
+# Bounds are numbers or, for dates, 2025-12-31.
+_RANGE = re.compile(r"^Must be (greater|less) than or equal to (-?[\d.-]+?)\.$")
+_BETWEEN = re.compile(r"^Must be greater than or equal to (-?[\d.-]+?) and less than or equal "
+                      r"to (-?[\d.-]+?)\.$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def word(message: str) -> str:
@@ -62,7 +67,13 @@ def word(message: str) -> str:
         return _("Quá dài: tối đa %(max)d ký tự.", max=int(m.group(1)))
     if m := _SHORTER.match(message):
         return _("Quá ngắn: ít nhất %(min)d ký tự.", min=int(m.group(1)))
+    if m := _LENGTH_BETWEEN.match(message):
+        return _("Cần từ %(lo)d đến %(hi)d ký tự.", lo=int(m.group(1)), hi=int(m.group(2)))
+    if m := _LENGTH_EQUAL.match(message):
+        return _("Cần đúng %(n)d ký tự.", n=int(m.group(1)))
     if m := _BETWEEN.match(message):
+        if _DAY.match(m.group(1)):
+            return _("Cần một ngày từ %(lo)s đến %(hi)s.", lo=m.group(1), hi=m.group(2))
         return _("Cần một số từ %(lo)s đến %(hi)s.", lo=m.group(1), hi=m.group(2))
     if m := _RANGE.match(message):
         if m.group(1) == "greater":

@@ -155,7 +155,7 @@ class FirmOut(Schema):
     employees = fields.Integer(allow_none=True)
     revenue_bn_vnd = fields.Float(allow_none=True)
     capital_bn_vnd = fields.Float(allow_none=True)
-    size_class = fields.String(allow_none=True, metadata={"enum": list(SIZE_CLASSES)})
+    size_class = fields.String(allow_none=True, metadata={"enum": [*SIZE_CLASSES, None]})
     sectors = fields.List(fields.String())
     export_experience_years = fields.Integer(allow_none=True)
     export_revenue_usd = fields.Float(allow_none=True)
@@ -549,6 +549,7 @@ class InteractionOut(Schema):
     firm_contribution_vnd = fields.Float(allow_none=True)
     created_at = UtcDateTime(allow_none=True)
     updated_at = UtcDateTime(allow_none=True)
+    version = fields.Integer(required=True, metadata={"description": "the ETag's value"})
 
 
 class InteractionPage(Schema):

@@ -11,6 +11,7 @@ from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
 
+from flask import current_app
 from flask_migrate import upgrade
 from sqlalchemy import func, insert, inspect, select
 
@@ -38,15 +39,21 @@ FIRM_COLUMNS = ("tax_code", "name", "name_en", "legal_form", "province_code", "c
 
 def ensure_schema() -> None:
     """Bring the schema up to date (a database loaded by an earlier release too: Alembic does
-    nothing when it is current) and load the reference data when the database is new."""
+    nothing when it is current) and load the reference data when the database is new.
+
+    Once per app: the benches call it, then generate_firms calls it again, and reading the
+    migration scripts alone takes a second or more."""
+    if current_app.extensions.get("crm_schema_ensured"):
+        return
     upgrade()
     tables = set(inspect(db.engine).get_table_names())
-    if "hs_codes" in tables and db.session.scalar(select(func.count()).select_from(HsCode)):
-        return
-    from crm.refdata import load_reference_data
+    if "hs_codes" not in tables or not db.session.scalar(
+            select(func.count()).select_from(HsCode)):
+        from crm.refdata import load_reference_data
 
-    load_reference_data()
-    db.session.commit()
+        load_reference_data()
+        db.session.commit()
+    current_app.extensions["crm_schema_ensured"] = True
 
 
 def generated_count() -> int:

@@ -13,7 +13,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from crm import clock
-from crm.errors import UserError
+from crm.errors import ConflictError, UserError
 from crm.extensions import db
 from crm.interactions.labels import support_label
 from crm.models import (
@@ -204,12 +204,20 @@ def log_interaction(data: dict[str, Any], *, by: User) -> Interaction:
 
 
 def update_interaction(interaction: Interaction, data: dict[str, Any], *,
-                       by: User) -> Interaction:
+                       by: User, expected_version: int | str | None = None) -> Interaction:
     """Change a recorded interaction (not its firm) under the same rules as recording it.
 
     data: the fields of log_interaction but firm_id and the follow-up ones, all of them
     (the caller fills in those not changed); tasks already made stay as they are.
+    expected_version: the version the caller read; ConflictError when somebody saved since.
     """
+    if expected_version not in (None, ""):
+        try:
+            expected = int(expected_version)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            expected = -1
+        if expected != interaction.version:
+            raise ConflictError()
     for name, value in _interaction_fields(data, by, current=interaction).items():
         setattr(interaction, name, value)
     db.session.flush()

@@ -54,6 +54,11 @@ class Interaction(TimestampMixin, db.Model):
     officer: Mapped[User | None] = relationship()
     programme: Mapped[Programme | None] = relationship()
     opportunity: Mapped[Opportunity | None] = relationship()
+    # Optimistic locking, as on firms and partners: the API's ETag/If-Match.
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1,
+                                         server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class Task(TimestampMixin, db.Model):

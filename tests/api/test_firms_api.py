@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from crm.models import Firm
@@ -170,3 +171,47 @@ def test_enterprise_token_cannot_change_staff_only_fields(api, make_token, db):
     resp = api("patch", f"/api/v1/firms/{firm.id}", token=token,
                json={"verification_status": "verified"}, headers={"If-Match": '"1"'})
     assert resp.status_code == 403
+
+
+# --- found by scripts/api_walk.py against the demo ---------------------------------------
+
+def _documented(name: str) -> object:
+    """A validator of the committed document's schema `name` (refs resolve in the document)."""
+    import json
+    from pathlib import Path
+
+    import jsonschema_rs
+
+    doc = json.loads((Path(__file__).resolve().parents[2] / "docs" / "openapi.json")
+                     .read_text(encoding="utf-8"))
+    return jsonschema_rs.Draft202012Validator(
+        {"components": doc["components"], "$ref": f"#/components/schemas/{name}"})
+
+
+def test_firm_without_a_size_class_answers_as_documented(api, make_token, db):
+    # Demo firms with no employee count have no size class: the document allowed no null.
+    firm = factories.make_firm(size_class=None, employees=None)
+    token = make_token("officer")
+    one = api("get", f"/api/v1/firms/{firm.id}", token=token)
+    assert one.get_json()["size_class"] is None
+    _documented("FirmOut").validate(one.get_json())
+    page = api("get", f"/api/v1/firms/?q={firm.tax_code}", token=token).get_json()
+    assert [f["id"] for f in page["items"]] == [firm.id]
+    _documented("FirmPage").validate(page)
+
+
+@pytest.mark.parametrize(("language", "name_message", "language_message"), [
+    ("vi", "Cần từ 1 đến 255 ký tự.", "Cần đúng 2 ký tự."),
+    ("en", "Needs 1 to 255 characters.", "Needs exactly 2 characters."),
+])
+def test_length_errors_are_in_the_requests_language(api, make_token, db, language,
+                                                    name_message, language_message):
+    # marshmallow's "Length must be between 1 and 255." came through in English only.
+    resp = api("post", "/api/v1/firms/", token=make_token("officer"),
+               headers={"Accept-Language": language},
+               json={"name": "", "tax_code": VALID_TAX, "languages": ["vie"]})
+    assert resp.status_code == 422
+    errors = {e["field"]: e["message"] for e in resp.get_json()["errors"]}
+    assert errors["name"] == name_message
+    assert errors["languages.0"] == language_message
+    assert db.session.scalar(select(Firm).where(Firm.tax_code == VALID_TAX)) is None

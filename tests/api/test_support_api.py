@@ -96,14 +96,62 @@ def test_interaction_patch_changes_only_what_is_sent(api, make_token, db):
     token = make_token("officer")
     created = _record(api, token, firm, cost_vnd=5_000_000, outcome_check_months=0).get_json()
     url = f"/api/v1/interactions/{created['id']}"
-    resp = api("patch", url, token=token, json={"summary": "Tư vấn lại"})
+    etag = api("get", url, token=token).headers["ETag"]
+    resp = api("patch", url, token=token, json={"summary": "Tư vấn lại"},
+               headers={"If-Match": etag})
     assert resp.status_code == 200, resp.get_json()
     assert resp.get_json()["summary"] == "Tư vấn lại"
     assert resp.get_json()["cost_vnd"] == 5_000_000
     assert resp.get_json()["kind"] == "consulting"
-    bad = api("patch", url, token=token, json={"officer_id": 2_000_000})
+    bad = api("patch", url, token=token, json={"officer_id": 2_000_000},
+              headers={"If-Match": resp.headers["ETag"]})
     assert bad.status_code == 422
     assert bad.get_json()["errors"][0]["field"] == "officer_id"
+
+
+def test_interaction_patch_needs_the_current_etag(api, make_token, db):
+    firm = factories.make_firm()
+    token = make_token("officer")
+    created = _record(api, token, firm, outcome_check_months=0)
+    url = f"/api/v1/interactions/{created.get_json()['id']}"
+    etag = api("get", url, token=token).headers["ETag"]
+    assert etag == created.headers["ETag"] == f'"{created.get_json()["version"]}"'
+    missing = api("patch", url, token=token, json={"summary": "Không có If-Match"})
+    assert missing.status_code == 428
+    resp = api("patch", url, token=token, json={"summary": "Tư vấn lần hai"},
+               headers={"If-Match": etag})
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.headers["ETag"] != etag
+    assert resp.headers["ETag"] == f'"{resp.get_json()["version"]}"'
+    # A client still holding the first ETag would overwrite the change above: refused.
+    stale = api("patch", url, token=token, json={"summary": "Ghi đè"},
+                headers={"If-Match": etag})
+    assert stale.status_code == 412
+    assert stale.headers["Content-Type"].startswith("application/problem+json")
+    assert db.session.get(Interaction, created.get_json()["id"]).summary == "Tư vấn lần hai"
+
+
+def test_interaction_saved_by_someone_else_meanwhile_is_a_conflict(db):
+    """The service itself refuses a version read before another save (the API's 412)."""
+    from crm.errors import ConflictError
+    from crm.interactions import services
+
+    officer = factories.make_user(role="officer")
+    firm = factories.make_firm()
+    interaction = services.log_interaction({
+        "firm_id": firm.id, "kind": "consulting", "occurred_on": clock.today(),
+        "summary": "Tư vấn", "outcome_check_months": 0}, by=officer)
+    read = interaction.version
+    services.update_interaction(interaction, {"kind": "consulting",
+                                              "occurred_on": clock.today(),
+                                              "summary": "Lần một"}, by=officer,
+                                expected_version=read)
+    assert interaction.version == read + 1
+    with pytest.raises(ConflictError):
+        services.update_interaction(interaction, {"kind": "consulting",
+                                                  "occurred_on": clock.today(),
+                                                  "summary": "Lần hai"}, by=officer,
+                                    expected_version=read)
 
 
 def test_follow_up_task_is_added_and_completed(api, make_token, db):
@@ -148,7 +196,7 @@ def test_viewer_reads_the_support_log_but_cannot_write_it(api, make_token, db):
     assert api("get", f"/api/v1/interactions/{created['id']}", token=viewer).status_code == 200
     assert _record(api, viewer, firm).status_code == 403
     resp = api("patch", f"/api/v1/interactions/{created['id']}", token=viewer,
-               json={"summary": "x"})
+               json={"summary": "x"}, headers={"If-Match": f'"{created["version"]}"'})
     assert resp.status_code == 403
 
 
