@@ -350,3 +350,17 @@ def test_demo_has_a_b2b_meeting_day_with_an_agenda_and_requests_to_answer(demo):
         MeetingRequest.status == "requested", MeetingRequest.requested_by == "counterpart"))
     assert list(waiting)
     assert event.agenda_published_at is None  # preliminary: the officer publishes it
+
+
+def test_enterprise_firm_is_at_the_b2b_meeting_day_with_a_buyers_request_to_answer(demo):
+    """The enterprise login can try the portal's side: its firm is a confirmed participant
+    and the best-fitting buyer's request waits for its answer."""
+    from crm.models import EventFirm, MeetingRequest
+
+    firm = _user("enterprise").firm
+    ef = db.session.scalar(select(EventFirm).where(EventFirm.firm_id == firm.id))
+    assert ef is not None
+    waiting = db.session.scalar(select(MeetingRequest).where(
+        MeetingRequest.event_firm_id == ef.id, MeetingRequest.status == "requested",
+        MeetingRequest.requested_by == "counterpart"))
+    assert waiting is not None

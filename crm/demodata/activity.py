@@ -513,6 +513,13 @@ def _shortlists(opps: dict[str, Opportunity], today: date, officer: User, manage
     entries = shortlist_firms(fair, ids, officer, today) if (ids := _top(fair, today, 8)) else []
     _answers(fair, entries, officer, invite=6, confirm=3, note="Mời tham gia gian hàng chung.",
              declined_note="Chưa đủ sản lượng cho thị trường Nhật.")
+    # The enterprise login's firm has a place on the province's stand too: its portal then
+    # shows the fair's B2B meeting day (a buyer's request to answer, suggestions, agenda).
+    if showcase.id not in {e.firm_id for e in entries}:
+        for entry in shortlist_firms(fair, [showcase.id], officer, today, justification=(
+                "Doanh nghiệp yến sào tiêu biểu của tỉnh, đăng ký gian hàng chung.")):
+            change_status(entry, "invited", officer, note="Mời tham gia gian hàng chung.")
+            _confirm([entry], officer, 1)
 
     # The Amazon cohort: a bigger shortlist, half confirmed so far.
     cohort = opps["amazon"]
@@ -691,7 +698,7 @@ def build_activity(rng: random.Random, today: date, firms: Sequence[Firm], users
     opps = _opportunities(today, programme, partners, manager)
     year = _support_log(rng, today, firms, programme, officer, manager, showcase)
     _shortlists(opps, today, officer, manager, showcase)
-    meetings = add_demo_meeting_day(opps["foodex"], officer)
+    meetings = add_demo_meeting_day(opps["foodex"], officer, showcase=showcase)
     _settle_tasks(rng, today, officer, manager, partners, opps["mission_cn"])
     _outcomes(rng, today, year, officer, partners)
     history = build_history(today, programme, manager, officer, showcase)

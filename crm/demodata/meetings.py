@@ -25,28 +25,35 @@ from crm.meetings.services import (
     create_event,
     request_meeting,
 )
-from crm.models import Opportunity, Partner, User
+from crm.models import Firm, Opportunity, Partner, User
 
 __all__ = ["add_demo_meeting_day"]
 
 BUYERS = (
     {"name": "Maruha Seafood Trading Co., Ltd.", "kind": "importer", "languages": "ja, en",
-     "hs_prefixes": "03, 1604, 1605", "products_sought": "tôm đông lạnh, cá ngừ, mực"},
+     "hs_prefixes": "03, 1604, 1605", "products_sought": "tôm đông lạnh, cá ngừ, mực",
+     "required_certifications": "HACCP, BAP", "markets": "JP, KR"},
     {"name": "Osaka Tropical Fruits K.K.", "kind": "importer", "languages": "ja",
-     "hs_prefixes": "0810, 0804, 2008", "products_sought": "thanh long, xoài, trái cây sấy"},
+     "hs_prefixes": "0810, 0804, 2008", "products_sought": "thanh long, xoài, trái cây sấy",
+     "required_certifications": "GLOBALGAP"},
     {"name": "Shinsei Foods Distribution", "kind": "distributor", "languages": "ja",
      "hs_prefixes": "1604, 1605, 2008", "products_sought": "đồ hộp thủy sản, trái cây sấy"},
     {"name": "Hokuriku Fresh Mart (chuỗi siêu thị)", "kind": "retail_chain",
      "languages": "ja, en", "hs_prefixes": "03, 0810, 2008",
-     "products_sought": "thủy sản đông lạnh, trái cây nhiệt đới"},
+     "products_sought": "thủy sản đông lạnh, trái cây nhiệt đới",
+     "required_certifications": "HACCP", "markets": "JP, TW"},
+    {"name": "Nihon Swiftlet Trading K.K.", "kind": "importer", "languages": "ja, en",
+     "hs_prefixes": "0410, 2106, 2202", "products_sought": "tổ yến tinh chế, nước yến",
+     "required_certifications": "HACCP, ISO22000", "markets": "JP, TW, HK"},
     {"name": "Tokyo Asian Grocery (Việt kiều)", "kind": "retail_chain", "languages": "vi, ja",
      "hs_prefixes": "03, 1605, 2008, 0804", "products_sought": "hàng Việt: nước mắm, thủy sản"},
 )
 
 
-def add_demo_meeting_day(fair: Opportunity, officer: User) -> int:
+def add_demo_meeting_day(fair: Opportunity, officer: User, showcase: Firm | None = None) -> int:
     """Add the meeting event of `fair` (its confirmed firms); flush only. Returns the
-    number of meetings on the preliminary agenda (0 when the fair has no confirmed firm)."""
+    number of meetings on the preliminary agenda (0 when the fair has no confirmed firm).
+    The buyer's request to `showcase` (the enterprise login's firm) waits for its answer."""
     event = create_event(fair, {"name": f"Gặp gỡ B2B tại {fair.title}", "tables": 10,
                                 "location": fair.location, "time_zone": "Asia/Tokyo"},
                          by=officer)
@@ -74,7 +81,8 @@ def add_demo_meeting_day(fair: Opportunity, officer: User) -> int:
             req = request_meeting(event, ef.id, suggestion.counterpart.id,
                                   "counterpart" if by_buyer else "firm", officer,
                                   priority="must" if by_buyer else "meet", notify=False)
-            if by_buyer and n % 3 == 2:
+            if by_buyer and (n % 3 == 2 or (showcase is not None
+                                             and ef.firm_id == showcase.id)):
                 waiting += 1  # left for the firm to answer in the portal
                 continue
             answer_request(req, True, by=officer)

@@ -3,6 +3,7 @@
 from flask import Blueprint
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 bp = Blueprint("meetings", __name__)
 
@@ -25,7 +26,7 @@ REQUESTED_BY_LABELS = {
 PRIORITY_LABELS = {
     "must": _l("Rất muốn gặp"),
     "meet": _l("Muốn gặp"),
-    "not": _l("Không gặp"),
+    "not": lazy_pgettext("priority", "Không gặp"),  # not the attendance answer "did not happen"
 }
 # A request's state as shown: its status, or "expired" for a pending one past its expiry.
 REQUEST_STATE_LABELS = {**REQUEST_STATUS_LABELS, "expired": _l("Đã hết hạn")}
@@ -47,6 +48,19 @@ def reason_text(code: str, params: tuple[str, ...]) -> str:
     if code == "market":
         return _("Quốc gia của đối tác (%(country)s) là thị trường của doanh nghiệp",
                  country=arg)
+    if code == "markets_current":
+        return _("Đối tác mua cho thị trường doanh nghiệp đang xuất khẩu: %(countries)s",
+                 countries=arg)
+    if code == "markets_target":
+        return _("Đối tác mua cho thị trường doanh nghiệp nhắm tới: %(countries)s",
+                 countries=arg)
+    if code == "cert_held":
+        return _("Có chứng nhận đối tác yêu cầu: %(certs)s", certs=arg)
+    if code == "cert_unverified":
+        return _("Chứng nhận %(certs)s do doanh nghiệp tự khai, chưa được cán bộ xác minh",
+                 certs=arg)
+    if code == "cert_missing":
+        return _("Thiếu chứng nhận đối tác yêu cầu: %(certs)s", certs=arg)
     if code == "language":
         return _("Chung ngôn ngữ: %(langs)s", langs=arg)
     if code == "interpreter":

@@ -14,6 +14,7 @@ from sqlalchemy import delete, select
 
 from crm.errors import UserError
 from crm.extensions import db
+from crm.meetings.rooms import table_rooms
 from crm.meetings.scheduler import InterpreterSpec, Placement, Problem, Request
 from crm.meetings.solver import DEFAULT_TIME_LIMIT, MEET, Layout, Solution, solve
 from crm.models import Interpreter, Meeting, MeetingEvent, MeetingRequest, MeetingSession
@@ -82,7 +83,9 @@ def build_agenda(event: MeetingEvent, time_limit: float | None = None) -> BuildR
                                .where(MeetingRequest.event_id == event.id))))
     db.session.expire_all()
     # Slots of one session follow each other; a new session starts after a break.
-    layout = Layout(back_to_back=frozenset(n for n, (_s, i) in enumerate(slots) if i > 0))
+    # A participant changing rooms between two of them gets a free slot (event rooms).
+    layout = Layout(table_rooms=table_rooms(event),
+                    back_to_back=frozenset(n for n, (_s, i) in enumerate(slots) if i > 0))
     problem = Problem(len(slots), event.tables, requests,
                       [InterpreterSpec(i.id, frozenset(i.languages or []))
                        for i in event.interpreters], fixed)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from crm.extensions import db
 from crm.meetings import queries
 from crm.meetings import requests as meeting_requests
+from crm.meetings.rooms import room_name
 from crm.models import (
     Counterpart,
     EventFirm,
@@ -77,6 +78,7 @@ class AgendaItem:
     counterpart: Counterpart
     interpreter: Interpreter | None
     status: str
+    room: str | None = None  # the table's room when the event has rooms
 
 
 @dataclass
@@ -107,7 +109,7 @@ def firm_event_page(event: MeetingEvent, ef: EventFirm,
         s: MeetingSession = m.session
         agenda.append(AgendaItem(m.id, s.day, s.slot_start(m.slot_index),
                                  s.slot_start(m.slot_index + 1), m.table_no, r.counterpart,
-                                 m.interpreter, m.status))
+                                 m.interpreter, m.status, room_name(event, m.table_no)))
     agenda.sort(key=lambda a: (a.day, a.starts_at))
     return FirmEventPage(
         suggestions=[s for s in queries.suggestions(event, ef) if s.request is None],

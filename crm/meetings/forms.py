@@ -55,6 +55,10 @@ class CounterpartForm(FlaskForm):
                             description=_l("Ví dụ: en, ja"))
     products_sought = StringField(_l("Sản phẩm cần mua"))
     hs_prefixes = StringField(_l("Mã HS cần mua (cách nhau bởi dấu phẩy)"))
+    markets = StringField(_l("Thị trường đối tác mua cho"),
+                          description=_l("Mã quốc gia hoặc nhóm, vd. JP, KR, EU27"))
+    required_certifications = StringField(_l("Chứng nhận đối tác yêu cầu"),
+                                          description=_l("Mã chứng nhận, vd. HACCP, HALAL"))
 
 
 class ActionForm(FlaskForm):

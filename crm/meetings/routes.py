@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from crm import clock
 from crm.auth.policy import READ_ROLES, WRITE_ROLES, roles_required
 from crm.extensions import db
 from crm.meetings import (
@@ -17,6 +19,7 @@ from crm.meetings import (
     officer_routes,
     queries,
     reason_text,
+    reminders,
     services,
 )
 from crm.meetings.forms import (
@@ -27,6 +30,8 @@ from crm.meetings.forms import (
     MarkForm,
     SessionForm,
 )
+from crm.meetings.forms_schedule import RoomsForm
+from crm.meetings.rooms import room_name, rooms_text
 from crm.models import EventFirm, Meeting, MeetingEvent, MeetingRequest, Opportunity
 from crm.unit_of_work import form_errors
 
@@ -70,7 +75,8 @@ def show(event_id: int) -> ResponseReturnValue:
     """Event setup: sessions and interpreters."""
     event = db.get_or_404(MeetingEvent, event_id)
     return render_template("meetings/show.html", event=event, session_form=SessionForm(),
-                           interpreter_form=InterpreterForm())
+                           interpreter_form=InterpreterForm(),
+                           rooms_form=RoomsForm(rooms=rooms_text(event)))
 
 
 @bp.route("/<int:event_id>/sessions", methods=["POST"])
@@ -133,7 +139,8 @@ def participants(event_id: int) -> ResponseReturnValue:
                 flash(_("Đã thêm đối tác."), "success")
                 return redirect(url_for("meetings.participants", event_id=event.id))
     return render_template("meetings/participants.html", event=event, form=form,
-                           action_form=ActionForm())
+                           action_form=ActionForm(),
+                           without=reminders.firms_without_meetings(event))
 
 
 @bp.route("/<int:event_id>/participants/firms", methods=["POST"])
@@ -146,6 +153,24 @@ def add_firms(event_id: int) -> ResponseReturnValue:
             added = services.add_confirmed_firms(event)
         if saved.ok:
             flash(_("Đã thêm %(n)s doanh nghiệp.", n=added), "success")
+    return redirect(url_for("meetings.participants", event_id=event.id))
+
+
+@bp.route("/<int:event_id>/participants/remind", methods=["POST"])
+@roles_required(WRITE_ROLES)
+def remind_firms(event_id: int) -> ResponseReturnValue:
+    """Invite the firms without meetings to request some (once a day per firm)."""
+    event = db.get_or_404(MeetingEvent, event_id)
+    if ActionForm().validate_on_submit():
+        with form_errors() as saved:
+            sent = reminders.nudge_event(event, by=current_user, today=clock.today())
+        if saved.ok:
+            if sent:
+                flash(_("Đã gửi lời nhắc tới các doanh nghiệp chưa có cuộc gặp: %(n)s.",
+                        n=format_number(sent)), "success")
+            else:
+                flash(_("Không có lời nhắc mới: các doanh nghiệp chưa có cuộc gặp đã được "
+                        "nhắc hôm nay."), "info")
     return redirect(url_for("meetings.participants", event_id=event.id))
 
 
@@ -213,7 +238,8 @@ def agenda(event_id: int) -> ResponseReturnValue:
     form = MarkForm()
     form.status.choices = [(k, str(v)) for k, v in MEETING_STATUS_LABELS.items()]
     return render_template("meetings/agenda.html", event=event, days=queries.agenda(event),
-                           action_form=ActionForm(), mark_form=form)
+                           action_form=ActionForm(), mark_form=form,
+                           rooms={t: room_name(event, t) for t in range(1, event.tables + 1)})
 
 
 @bp.route("/<int:event_id>/agenda/build", methods=["POST"])

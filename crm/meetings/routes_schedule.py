@@ -13,7 +13,8 @@ from crm.extensions import db
 from crm.meetings import agenda as agenda_services
 from crm.meetings import bp
 from crm.meetings.forms import ActionForm
-from crm.meetings.forms_schedule import MoveForm
+from crm.meetings.forms_schedule import MoveForm, RoomsForm
+from crm.meetings.rooms import set_rooms
 from crm.models import Meeting, MeetingEvent
 from crm.unit_of_work import form_errors
 
@@ -30,6 +31,21 @@ def publish(event_id: int) -> ResponseReturnValue:
             flash(_("Đã công bố lịch gặp chính thức (%(n)s cuộc gặp mới công bố).", n=count),
                   "success")
     return redirect(url_for("meetings.agenda", event_id=event.id))
+
+
+@bp.route("/<int:event_id>/rooms", methods=["POST"])
+@roles_required(WRITE_ROLES)
+def save_rooms(event_id: int) -> ResponseReturnValue:
+    """Group the tables in rooms: the next agenda leaves a free slot on a room change."""
+    event = db.get_or_404(MeetingEvent, event_id)
+    form = RoomsForm()
+    if form.validate_on_submit():
+        with form_errors() as saved:
+            set_rooms(event, form.rooms.data)
+        if saved.ok:
+            flash(_("Đã lưu các phòng. Lịch xếp lần sau sẽ chừa một lượt trống khi một bên "
+                    "phải đổi phòng."), "success")
+    return redirect(url_for("meetings.show", event_id=event.id))
 
 
 def _slot_choices(event: MeetingEvent) -> list[tuple[str, str]]:

@@ -28,7 +28,8 @@ from crm.models import (
     User,
 )
 from crm.models.meeting import COUNTERPART_KINDS, MEETING_STATUSES
-from crm.partners.services import clean_hs_prefixes, split_list
+from crm.partners.services import clean_certifications, clean_hs_prefixes, split_list
+from crm.refdata import market_groups
 
 # Firms that take part: confirmed on the shortlist, or already marked as participating.
 PARTICIPATING = ("confirmed", "participated")
@@ -45,6 +46,23 @@ def clean_languages(raw: Any, field: str = "languages") -> list[str]:
                               code=item), field=field)
         if code not in out:
             out.append(code)
+    return out
+
+
+def clean_markets(raw: Any, field: str = "markets") -> list[str]:
+    """Countries a counterpart buys for: ISO codes or groups such as EU27, without repeats."""
+    items = split_list(raw)
+    groups = market_groups() if items else {}
+    out: list[str] = []
+    for item in items:
+        code = item.strip().upper()
+        codes = sorted(groups[code]) if code in groups else [code]
+        for c in codes:
+            if db.session.get(Country, c) is None:
+                raise UserError(_("Thị trường “%(value)s” không nhận ra (dùng mã ISO như JP, "
+                                  "US hoặc nhóm như EU27).", value=item), field=field)
+            if c not in out:
+                out.append(c)
     return out
 
 
@@ -150,9 +168,14 @@ def add_counterpart(event: MeetingEvent, data: dict) -> Counterpart:
     languages = clean_languages(data.get("languages"))
     if not languages:
         raise UserError(_("Vui lòng nhập ít nhất một ngôn ngữ."), field="languages")
+    certs = clean_certifications(data.get("required_certifications"),
+                                 "required_certifications") or list(
+        partner.required_certifications or [] if partner else [])
     cp = Counterpart(event=event, name=_name(name), kind=kind, country_code=country,
                      languages=languages, products_sought=sought, hs_prefixes=hs,
-                     partner_id=partner.id if partner else None)
+                     partner_id=partner.id if partner else None,
+                     markets=clean_markets(data.get("markets")),
+                     required_certifications=certs)
     db.session.add(cp)
     db.session.flush()
     return cp

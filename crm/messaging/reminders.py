@@ -4,7 +4,9 @@
 - GACC registrations (Decree 248, valid 5 years; renewal is filed 3 to 6 months before the
   end) 6 and 3 months before their end (expires_on, else issued_on + 5 years);
 - opportunity deadlines, 7 days and 1 day before, to firms invited that have not answered;
-- follow-up tasks due today or tomorrow (or overdue up to a week), to their officer.
+- follow-up tasks due today or tomorrow (or overdue up to a week), to their officer;
+- B2B meetings: firms without meetings before an event, and their published agenda
+  (crm/meetings/reminders.py).
 
 A day missed (worker down) is caught up: the reminder of the latest threshold reached is
 sent, not the ones before it. A renewed certificate (new expiry) is reminded again. Reads
@@ -41,7 +43,7 @@ class Reminder:
     """One reminder to queue: to a firm (firm_id) or to an officer (user_id)."""
 
     key: str
-    kind: str  # certificate | gacc | opportunity | task
+    kind: str  # certificate | gacc | opportunity | task | meeting_nudge | meeting_agenda
     subject: str
     body: str
     link: str | None
@@ -64,7 +66,8 @@ class ReminderReport:
 
     def __str__(self) -> str:
         kinds = ", ".join(f"{k} {self.queued[k]}/{self.due[k]}" for k in
-                          ("certificate", "gacc", "opportunity", "task"))
+                          ("certificate", "gacc", "opportunity", "task", "meeting_nudge",
+                           "meeting_agenda"))
         verb = "would queue" if self.dry_run else "queued"
         return (f"{self.today}: {verb} {sum(self.queued.values())} reminders "
                 f"(new/due: {kinds}), {self.emails} e-mails, {self.seconds:.1f} s")
@@ -191,6 +194,10 @@ def due_reminders(today: date) -> Iterator[Reminder]:
     yield from gacc_reminders(today)
     yield from deadline_reminders(today)
     yield from task_reminders(today)
+    # The B2B meetings' reminders live with the meetings (imported here: they use Reminder).
+    from crm.meetings.reminders import meeting_reminders
+
+    yield from meeting_reminders(today)
 
 
 def _already_sent(keys: list[str]) -> set[str]:

@@ -53,6 +53,9 @@ class MeetingEvent(TimestampMixin, db.Model):
     agenda_published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Most requests one participant may send (Brella's quota); None = no limit.
     request_quota: Mapped[int | None] = mapped_column(Integer)
+    # Tables grouped in rooms: [{"name": "Hall A", "first": 1, "last": 20}, ...]; [] = one
+    # room. The scheduler leaves a free slot to a participant who changes rooms.
+    rooms: Mapped[list[dict]] = mapped_column(JSON, default=list, server_default="[]")
 
     opportunity: Mapped[Opportunity] = relationship()
     sessions: Mapped[list[MeetingSession]] = relationship(
