@@ -364,3 +364,23 @@ def test_enterprise_firm_is_at_the_b2b_meeting_day_with_a_buyers_request_to_answ
         MeetingRequest.event_firm_id == ef.id, MeetingRequest.status == "requested",
         MeetingRequest.requested_by == "counterpart"))
     assert waiting is not None
+
+
+def test_demo_past_mission_has_a_published_agenda_with_meetings_to_mark(demo):
+    """The past mission's meeting day: agenda published, two meetings held (each in the
+    support log as a B2B meeting), the others waiting for "held / no-show"."""
+    from crm.models import Interaction, Meeting, MeetingEvent
+
+    mission = db.session.scalar(select(Opportunity).where(Opportunity.status == "done"))
+    event = db.session.scalar(select(MeetingEvent).where(
+        MeetingEvent.opportunity_id == mission.id))
+    assert event is not None
+    assert event.agenda_published_at is not None
+    meetings = [m for m in db.session.scalars(select(Meeting)) if m.session.event_id == event.id]
+    held = [m for m in meetings if m.status == "held"]
+    assert len(held) == 2
+    assert len(meetings) > 2
+    for m in held:
+        logged = db.session.get(Interaction, m.interaction_id)
+        assert (logged.kind, logged.occurred_on) == ("b2b_meeting", m.session.day)
+        assert logged.occurred_on < TODAY

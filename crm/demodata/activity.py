@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from crm.demodata.history import build_history
-from crm.demodata.meetings import add_demo_meeting_day
+from crm.demodata.meetings import add_demo_meeting_day, add_demo_past_meetings
 from crm.errors import UserError
 from crm.extensions import db
 from crm.firms import services as firm_services
@@ -699,6 +699,7 @@ def build_activity(rng: random.Random, today: date, firms: Sequence[Firm], users
     year = _support_log(rng, today, firms, programme, officer, manager, showcase)
     _shortlists(opps, today, officer, manager, showcase)
     meetings = add_demo_meeting_day(opps["foodex"], officer, showcase=showcase)
+    meetings += add_demo_past_meetings(opps["mission_cn"], officer)
     _settle_tasks(rng, today, officer, manager, partners, opps["mission_cn"])
     _outcomes(rng, today, year, officer, partners)
     history = build_history(today, programme, manager, officer, showcase)

@@ -14,7 +14,7 @@ from datetime import time, timedelta
 from sqlalchemy import select
 
 from crm.extensions import db
-from crm.meetings.agenda import build_agenda
+from crm.meetings.agenda import build_agenda, publish_agenda
 from crm.meetings.queries import suggestions
 from crm.meetings.services import (
     add_confirmed_firms,
@@ -23,11 +23,12 @@ from crm.meetings.services import (
     add_session,
     answer_request,
     create_event,
+    mark_meeting,
     request_meeting,
 )
-from crm.models import Firm, Opportunity, Partner, User
+from crm.models import Firm, Meeting, MeetingSession, Opportunity, Partner, User
 
-__all__ = ["add_demo_meeting_day"]
+__all__ = ["add_demo_meeting_day", "add_demo_past_meetings"]
 
 BUYERS = (
     {"name": "Maruha Seafood Trading Co., Ltd.", "kind": "importer", "languages": "ja, en",
@@ -87,3 +88,45 @@ def add_demo_meeting_day(fair: Opportunity, officer: User, showcase: Firm | None
                 continue
             answer_request(req, True, by=officer)
     return build_agenda(event, time_limit=5).agenda.placed
+
+
+CHINESE_BUYERS = (
+    {"name": "Guangzhou Jiannan Bird's Nest Trading", "kind": "importer", "languages": "zh",
+     "hs_prefixes": "0410", "products_sought": "tổ yến thô, tổ yến tinh chế",
+     "required_certifications": "GACC"},
+    {"name": "Shenzhen Ocean Fresh Co.", "kind": "importer", "languages": "zh, en",
+     "hs_prefixes": "03, 1604, 1605", "products_sought": "tôm, cá đông lạnh, đồ hộp"},
+    {"name": "Jiangnan Fruit Wholesale Market (sạp 118)", "kind": "distributor",
+     "languages": "zh", "hs_prefixes": "0810, 0804", "products_sought": "thanh long, sầu riêng"},
+    {"name": "Hội doanh nhân Việt Nam tại Quảng Châu", "kind": "diaspora_association",
+     "languages": "vi, zh", "hs_prefixes": "0410, 03, 0810", "products_sought": "hàng Việt"},
+)
+
+
+def add_demo_past_meetings(mission: Opportunity, officer: User) -> int:
+    """The past mission's meeting day, agenda published: two meetings already marked held,
+    the rest waiting for "held / no-show" (the day has passed), so the outcome flow can be
+    tried and counted in the programme's KPIs. Returns the meetings on the agenda."""
+    event = create_event(mission, {"name": f"Gặp gỡ B2B — {mission.title}", "tables": 6,
+                                   "location": mission.location, "time_zone": "Asia/Shanghai"},
+                         by=officer)
+    if add_confirmed_firms(event) == 0:
+        return 0
+    day = (mission.starts_on or mission.deadline) + timedelta(days=1)
+    add_session(event, day, time(9, 0), time(12, 0), 30)
+    add_interpreter(event, {"name": "Lưu Gia Huy", "languages": "vi, zh"})
+    for buyer in CHINESE_BUYERS:
+        add_counterpart(event, {**buyer, "country_code": "CN"})
+    for ef in event.firms:
+        for suggestion in suggestions(event, ef)[:2]:
+            req = request_meeting(event, ef.id, suggestion.counterpart.id, "firm", officer,
+                                  notify=False)
+            answer_request(req, True, by=officer)
+    placed = build_agenda(event, time_limit=5).agenda.placed
+    if placed:
+        publish_agenda(event)
+        first = select(Meeting).join(MeetingSession).where(
+            MeetingSession.event_id == event.id).order_by(Meeting.slot_index, Meeting.table_no)
+        for meeting in db.session.scalars(first.limit(2)):
+            mark_meeting(meeting, "held", "Đối tác hẹn gửi đơn hàng thử.", by=officer)
+    return placed

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
@@ -123,6 +124,20 @@ def _unlog_held(meeting: Meeting) -> None:
     db.session.execute(delete(Interaction).where(Interaction.id == interaction_id))
 
 
+def event_today(event: MeetingEvent) -> date:
+    """Today at the venue (the event's time zone): a meeting can be held from its day on."""
+    return clock.now().astimezone(ZoneInfo(event.time_zone or DEFAULT_EVENT_TIME_ZONE)).date()
+
+
+def check_not_before_its_day(meeting: Meeting) -> None:
+    """Refuse "held" / "no-show" for a meeting whose day has not come: it would log support
+    on a future date that no report counts yet, and nobody can know it happened."""
+    day = meeting.session.day
+    if day > event_today(_event(meeting)):
+        raise UserError(_("Cuộc gặp diễn ra ngày %(day)s: chỉ ghi đã gặp / vắng mặt từ ngày "
+                          "đó.", day=format_date(day, "short")), field="status")
+
+
 def status_changed(meeting: Meeting, before: str, by: User | None) -> None:
     """Keep the support log in step with the meeting's status (called after each change)."""
     if meeting.status == "held":
@@ -141,6 +156,7 @@ def answer(meeting: Meeting, side: str, value: str, by: User | None) -> None:
         raise UserError(_("Trạng thái không hợp lệ."), field="status")
     if meeting.status == "cancelled":
         raise UserError(_("Cuộc gặp đã hủy."))
+    check_not_before_its_day(meeting)
     setattr(meeting, f"{side}_answer", value)
     if not meeting.status_overridden:
         before = meeting.status

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from crm.errors import UserError
 from crm.extensions import db
 from crm.meetings import requests as meeting_requests
-from crm.meetings.attendance import clean_time_zone, status_changed
+from crm.meetings.attendance import check_not_before_its_day, clean_time_zone, status_changed
 from crm.models import (
     Counterpart,
     Country,
@@ -32,7 +32,8 @@ from crm.partners.services import clean_certifications, clean_hs_prefixes, split
 from crm.refdata import market_groups
 
 # Firms that take part: confirmed on the shortlist, or already marked as participating.
-PARTICIPATING = ("confirmed", "participated")
+# Firms that confirmed, went, or went and reported an outcome: all of them meet buyers.
+PARTICIPATING = ("confirmed", "participated", "outcome")
 MAX_TABLES = 500
 
 
@@ -206,6 +207,8 @@ def mark_meeting(meeting: Meeting, status: str, note: str | None,
     overrides the two sides' answers (crm/meetings/attendance.py)."""
     if status not in MEETING_STATUSES:
         raise UserError(_("Trạng thái không hợp lệ."), field="status")
+    if status in ("held", "no_show"):
+        check_not_before_its_day(meeting)
     before = meeting.status
     meeting.status = status
     meeting.status_overridden = True

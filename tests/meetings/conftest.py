@@ -41,3 +41,14 @@ def event(db, mission):
     # Committed (inside the test's outer transaction): a view's rollback must not undo it.
     db.session.commit()
     return ev
+
+
+@pytest.fixture(autouse=True)
+def after_the_test_events(request, monkeypatch):
+    """The test events are in March 2027: by default the tests run on a day after them, so
+    meetings can be marked held. `@pytest.mark.real_today` keeps the real date."""
+    if request.node.get_closest_marker("real_today"):
+        return
+    from crm.meetings import attendance
+
+    monkeypatch.setattr(attendance, "event_today", lambda event: date(2027, 3, 20))

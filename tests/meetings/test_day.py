@@ -365,3 +365,18 @@ def test_cancelled_meeting_leaves_the_participant_agenda(client, officer, db, bo
     cal = Calendar.from_ical(client.get(
         f"/meetings/{booked['event'].id}/agenda.ics?firm={booked['nest'].id}").data)
     assert cal.walk("VEVENT") == []
+
+
+@pytest.mark.real_today
+def test_a_meeting_cannot_be_marked_held_or_missed_before_its_day(db, booked):
+    """The test event is on 10 March 2027: marked on an earlier day, by either side or an
+    officer, it is refused with the day named, and nothing is logged."""
+    m = booked["nest_meeting"]
+    before = attendance.event_today(m.session.event)
+    assert before < m.session.day
+    with pytest.raises(UserError, match="chỉ ghi đã gặp") as err:
+        attendance.answer(m, "firm", "held", None)
+    assert err.value.field == "status"
+    with pytest.raises(UserError):
+        services.mark_meeting(m, "no_show", None)
+    assert (m.status, m.firm_answer, m.interaction_id) == ("scheduled", None, None)
