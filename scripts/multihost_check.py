@@ -210,7 +210,7 @@ def throttle_shared(a: str, b: str, ca: str) -> str:
         s.verify = ca
         page = s.get(f"{base}/login", timeout=30).text
         resp = s.post(f"{base}/login", allow_redirects=False, timeout=30, data={
-            **form_fields(page, "/login"), "email": email, "password": "wrong-password"})
+            **form_fields(page, "/login"), "email": email, "password": "wrong-password"})  # nosec B105 - a wrong password on purpose (throttle check)
         codes.append(resp.status_code)
     # 5 failed tries a minute per account (crm/auth/throttle.py), counted across hosts: a
     # per-host count would let A and B each allow 5.
