@@ -15,6 +15,7 @@ from pathlib import Path
 
 import requests
 
+WAIT_SECONDS = 600
 ROUNDS = 16  # requests per opportunity: enough to reach every worker (3 in the README command)
 
 
@@ -30,12 +31,18 @@ def _session(base: str, email: str, password: str) -> requests.Session:
 
 def main(base: str, users_file: str, opp_ids: str) -> None:
     """Warm up, printing how long it took."""
-    for _ in range(120):
+    # Under --preload the master builds both indexes before it listens: ~15 s on a quiet
+    # machine at 100,000 firms, over a minute on a busy one.
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
         try:
             if requests.get(f"{base}/health", timeout=2).ok:
                 break
         except requests.RequestException:
-            time.sleep(0.5)
+            pass
+        if time.monotonic() > deadline:
+            sys.exit(f"error: {base}/health did not answer within {WAIT_SECONDS} s")
+        time.sleep(0.5)
     email, password = Path(users_file).read_text().split("\n")[0].split(" ", 1)
     started = time.perf_counter()
     sessions = [_session(base, email, password) for _ in range(4)]
