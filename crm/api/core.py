@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable, Sequence
 from functools import wraps
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypeVar
 
 import flask_babel
 import flask_smorest
@@ -39,11 +39,15 @@ from crm.models import IdempotentRequest
 from crm.unit_of_work import succeeded
 
 log = logging.getLogger("crm.api")
+T = TypeVar("T")
 
 API_LIMITS = "120/minute;5000/hour"  # per token (per address before a token is known)
 JSON_TYPES = ("application/json",)
 IDEMPOTENCY_KEY_MAX = 100
 MAX_LIMIT = 100
+ERRORS = (401, 403, 404, 422, 429)  # the problems every operation documents
+ETAG_HEADER = {"ETag": {"schema": {"type": "string"}}}
+CREATED_HEADERS = {**ETAG_HEADER, "Location": {"schema": {"type": "string"}}}
 
 
 def problem_responses(blp: flask_smorest.Blueprint, *codes: int) -> Callable[[Any], Any]:
@@ -63,6 +67,14 @@ class ApiError(Exception):
                  headers: dict[str, str] | None = None) -> None:
         super().__init__(detail or str(status))
         self.status, self.detail, self.errors, self.headers = status, detail, errors, headers
+
+
+def row_or_404(model: type[T], row_id: int) -> T:
+    """The row of `model` with this id, or a 404 problem."""
+    row = db.session.get(model, row_id)
+    if row is None:
+        raise ApiError(404)
+    return row
 
 
 def _token_key() -> str:
@@ -254,6 +266,51 @@ def check_match(current: int, required: bool = True) -> None:
         raise ApiError(412, _("If-Match không khớp phiên bản hiện tại."))
 
 
+def versioned(row: Any, status: int = 200, body: Any = None, location: str | None = None
+              ) -> tuple[Any, int, dict[str, str]]:
+    """The answer of a row with a version column: `body` (the row itself by default), the
+    status and the row's ETag (and its Location, for a create)."""
+    headers = {"ETag": etag(row.version)}
+    if location is not None:
+        headers["Location"] = location
+    return (row if body is None else body), status, headers
+
+
+def versioned_update(row: Any, change: Callable[[int], object], required: bool = True
+                     ) -> tuple[Any, int, dict[str, str]]:
+    """Change a row under If-Match and answer it with its new ETag.
+
+    If-Match must name the row's version (428 when `required` and missing, 412 when it names
+    another); `change(version)` runs the service, which checks the version again as it
+    writes: a ConflictError or a stale flush is a 412 of the unit of work, nothing saved."""
+    check_match(row.version, required)
+    change(row.version)
+    db.session.flush()  # the version moves on the flush; the ETag must name the new one
+    return versioned(row)
+
+
+def doc_versioned_get(blp: flask_smorest.Blueprint, schema: Any) -> Callable[[Any], Any]:
+    """Document the GET of a versioned row: its schema, its ETag, the usual problems."""
+    def deco(func: Any) -> Any:
+        func = problem_responses(blp, *ERRORS)(func)
+        return blp.response(200, schema, headers=ETAG_HEADER)(func)
+    return deco
+
+
+def doc_versioned_patch(blp: flask_smorest.Blueprint, schema_in: Any, schema_out: Any,
+                        noun: str) -> Callable[[Any], Any]:
+    """Document the PATCH of a versioned row: the fields, If-Match (required), the new
+    ETag, and the problems of a change (409, 412 stale, 415, 428 without If-Match)."""
+    def deco(func: Any) -> Any:
+        func = problem_responses(blp, *ERRORS, 409, 412, 415, 428)(func)
+        func = blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": True,
+                                    "schema": {"type": "string"},
+                                    "description": f"the ETag of the {noun} as read"}])(func)
+        func = blp.response(200, schema_out, headers=ETAG_HEADER)(func)
+        return blp.arguments(schema_in)(func)
+    return deco
+
+
 # --- cursors -------------------------------------------------------------------------------
 
 def encode_cursor(data: dict[str, Any]) -> str:
@@ -342,6 +399,7 @@ def idempotent(create: Callable[..., Response]) -> Callable[..., Response]:
     return run
 
 
-__all__ = ["MAX_LIMIT", "PROBLEM_TYPE", "WRITE_ROLES", "ApiBlueprint", "ApiError",
-           "check_match", "decode_cursor", "encode_cursor", "etag", "idempotent", "offset_page",
-           "require", "user"]
+__all__ = ["CREATED_HEADERS", "ERRORS", "ETAG_HEADER", "MAX_LIMIT", "PROBLEM_TYPE",
+           "WRITE_ROLES", "ApiBlueprint", "ApiError", "check_match", "decode_cursor",
+           "doc_versioned_get", "doc_versioned_patch", "encode_cursor", "etag", "idempotent",
+           "offset_page", "require", "row_or_404", "user", "versioned", "versioned_update"]

@@ -14,16 +14,22 @@ from crm import audit, clock
 from crm.api import links
 from crm.api import schemas as s
 from crm.api.core import (
+    CREATED_HEADERS,
+    ERRORS,
     ApiBlueprint,
     ApiError,
     check_match,
     decode_cursor,
+    doc_versioned_get,
+    doc_versioned_patch,
     encode_cursor,
     etag,
     idempotent,
     problem_responses,
     require,
     user,
+    versioned,
+    versioned_update,
 )
 from crm.auth.policy import (
     ALL_ROLES,
@@ -41,7 +47,6 @@ from crm.validators import hs_code_clean
 
 blp = ApiBlueprint("api_firms", __name__, description="Firms and what hangs off them")
 EDIT_ROLES = WRITE_ROLES | {"enterprise"}
-ERRORS = (401, 403, 404, 422, 429)
 
 
 def _doc_errors(*codes: int) -> Callable[[Any], Any]:
@@ -55,11 +60,6 @@ def _editable(firm_id: int) -> Firm:
     if not can_edit_firm(user(), firm):
         raise ApiError(403, _("Vai trò của bạn không được sửa doanh nghiệp này."))
     return firm
-
-
-def _with_etag(resp: Response, version: int) -> Response:
-    resp.headers["ETag"] = etag(version)
-    return resp
 
 
 @blp.route("/")
@@ -89,8 +89,7 @@ class Firms(MethodView):
 
     @idempotent
     @blp.arguments(s.FirmCreate)
-    @blp.response(201, s.FirmOut, headers={"ETag": {"schema": {"type": "string"}},
-                                           "Location": {"schema": {"type": "string"}}})
+    @blp.response(201, s.FirmOut, headers=CREATED_HEADERS)
     @blp.doc(**links.created("firm"))
     @_doc_errors(*ERRORS, 409, 415)
     def post(self, data: dict[str, Any]) -> Any:
@@ -98,44 +97,38 @@ class Firms(MethodView):
         require("firms:write", WRITE_ROLES)
         firm = services.create_firm(data, by=user())
         audit.record("create", "firm", firm.id)
-        return firm, 201, {"ETag": etag(firm.version),
-                           "Location": url_for("api_firms.FirmItem", firm_id=firm.id)}
+        return versioned(firm, 201, location=url_for("api_firms.FirmItem", firm_id=firm.id))
 
 
 @blp.route("/<int:firm_id>")
 class FirmItem(MethodView):
     """One firm."""
 
-    @blp.response(200, s.FirmOut, headers={"ETag": {"schema": {"type": "string"}}})
-    @_doc_errors(*ERRORS)
+    @doc_versioned_get(blp, s.FirmOut)
     def get(self, firm_id: int) -> Any:
         """A firm (an enterprise token: its own firm only; any other id is a 404)."""
         require("firms:read", ALL_ROLES)
-        firm = firm_or_404(firm_id)
-        return firm, 200, {"ETag": etag(firm.version)}
+        return versioned(firm_or_404(firm_id))
 
-    @blp.arguments(s.FirmFields)
-    @blp.response(200, s.FirmOut, headers={"ETag": {"schema": {"type": "string"}}})
-    @blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": True,
-                          "schema": {"type": "string"},
-                          "description": "the ETag of the firm as read"}])
-    @_doc_errors(*ERRORS, 409, 412, 415, 428)
+    @doc_versioned_patch(blp, s.FirmFields, s.FirmOut, "firm")
     def patch(self, data: dict[str, Any], firm_id: int) -> Any:
         """Change the fields sent; refused (412) when the firm changed since it was read."""
         require("firms:write", EDIT_ROLES)
         firm = _editable(firm_id)
-        check_match(firm.version)
-        if user().role not in WRITE_ROLES:
-            staff_only = [k for k in FirmForm.STAFF_ONLY if k in data]
-            if staff_only:
-                raise ApiError(403, _("Chỉ cán bộ được sửa: %(f)s.", f=", ".join(staff_only)),
-                               [{"field": k, "in": "json",
-                                 "message": _("Chỉ cán bộ được sửa trường này.")}
-                                for k in staff_only])
-        services.update_firm(firm, data, expected_version=firm.version, by=user())
-        audit.record("update", "firm", firm.id)
-        db.session.flush()
-        return firm, 200, {"ETag": etag(firm.version)}
+
+        def change(version: int) -> None:
+            if user().role not in WRITE_ROLES:
+                staff_only = [k for k in FirmForm.STAFF_ONLY if k in data]
+                if staff_only:
+                    raise ApiError(403, _("Chỉ cán bộ được sửa: %(f)s.",
+                                          f=", ".join(staff_only)),
+                                   [{"field": k, "in": "json",
+                                     "message": _("Chỉ cán bộ được sửa trường này.")}
+                                    for k in staff_only])
+            services.update_firm(firm, data, expected_version=version, by=user())
+            audit.record("update", "firm", firm.id)
+
+        return versioned_update(firm, change)
 
 
 # --- what hangs off a firm: one pattern, five kinds -----------------------------------------

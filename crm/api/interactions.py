@@ -17,15 +17,20 @@ from flask.views import MethodView
 from crm.api import links
 from crm.api import schemas as s
 from crm.api.core import (
+    CREATED_HEADERS,
+    ERRORS,
     ApiBlueprint,
     ApiError,
-    check_match,
-    etag,
+    doc_versioned_get,
+    doc_versioned_patch,
     idempotent,
     offset_page,
     problem_responses,
     require,
+    row_or_404,
     user,
+    versioned,
+    versioned_update,
 )
 from crm.auth.policy import READ_ROLES, WRITE_ROLES
 from crm.extensions import db
@@ -34,7 +39,6 @@ from crm.models import Interaction, Task
 
 blp = ApiBlueprint("api_interactions", __name__,
                    description="Support interactions and their follow-up tasks")
-ERRORS = (401, 403, 404, 422, 429)
 KEPT = ("kind", "occurred_on", "officer_id", "programme_id", "opportunity_id", "summary",
         "cost_vnd", "firm_contribution_vnd")
 
@@ -42,13 +46,6 @@ KEPT = ("kind", "occurred_on", "officer_id", "programme_id", "opportunity_id", "
 def _errors(*codes: int) -> Callable[[Any], Any]:
     """Document the problem answers of an operation of this blueprint."""
     return problem_responses(blp, *codes)
-
-
-def _interaction(interaction_id: int) -> Interaction:
-    interaction = db.session.get(Interaction, interaction_id)
-    if interaction is None:
-        raise ApiError(404)
-    return interaction
 
 
 @blp.route("/")
@@ -69,8 +66,7 @@ class Interactions(MethodView):
 
     @idempotent
     @blp.arguments(s.InteractionCreate)
-    @blp.response(201, s.InteractionOut, headers={"ETag": {"schema": {"type": "string"}},
-                                                  "Location": {"schema": {"type": "string"}}})
+    @blp.response(201, s.InteractionOut, headers=CREATED_HEADERS)
     @blp.doc(**links.created("interaction"))
     @_errors(*ERRORS, 409, 415)
     def post(self, data: dict[str, Any]) -> Any:
@@ -78,40 +74,33 @@ class Interactions(MethodView):
         task follows fairs, missions, trainings… as on the web form."""
         require("interactions:write", WRITE_ROLES)
         interaction = services.log_interaction(data, by=user())
-        return interaction, 201, {"ETag": etag(interaction.version), "Location": url_for(
-            "api_interactions.InteractionItem", interaction_id=interaction.id)}
+        return versioned(interaction, 201, location=url_for(
+            "api_interactions.InteractionItem", interaction_id=interaction.id))
 
 
 @blp.route("/<int:interaction_id>")
 class InteractionItem(MethodView):
     """One interaction."""
 
-    @blp.response(200, s.InteractionOut, headers={"ETag": {"schema": {"type": "string"}}})
-    @_errors(*ERRORS)
+    @doc_versioned_get(blp, s.InteractionOut)
     def get(self, interaction_id: int) -> Any:
         """An interaction."""
         require("interactions:read", READ_ROLES)
-        interaction = _interaction(interaction_id)
-        return interaction, 200, {"ETag": etag(interaction.version)}
+        return versioned(row_or_404(Interaction, interaction_id))
 
-    @blp.arguments(s.InteractionFields)
-    @blp.response(200, s.InteractionOut, headers={"ETag": {"schema": {"type": "string"}}})
-    @blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": True,
-                          "schema": {"type": "string"},
-                          "description": "the ETag of the interaction as read"}])
-    @_errors(*ERRORS, 409, 412, 415, 428)
+    @doc_versioned_patch(blp, s.InteractionFields, s.InteractionOut, "interaction")
     def patch(self, data: dict[str, Any], interaction_id: int) -> Any:
         """Change the fields sent (not the firm), under the rules of recording one; refused
         (412) when the interaction changed since it was read."""
         require("interactions:write", WRITE_ROLES)
-        interaction = _interaction(interaction_id)
-        check_match(interaction.version)
-        # The service checks a whole interaction: fields not sent keep their values.
-        whole = {key: getattr(interaction, key) for key in KEPT} | data
-        services.update_interaction(interaction, whole, by=user(),
-                                    expected_version=interaction.version)
-        db.session.flush()  # the version moves on the flush; the ETag must name the new one
-        return interaction, 200, {"ETag": etag(interaction.version)}
+        interaction = row_or_404(Interaction, interaction_id)
+
+        def change(version: int) -> None:
+            # The service checks a whole interaction: fields not sent keep their values.
+            whole = {key: getattr(interaction, key) for key in KEPT} | data
+            services.update_interaction(interaction, whole, by=user(), expected_version=version)
+
+        return versioned_update(interaction, change)
 
 
 @blp.route("/<int:interaction_id>/tasks")
@@ -123,7 +112,7 @@ class InteractionTasks(MethodView):
     def get(self, interaction_id: int) -> Any:
         """Follow-ups and outcome checks of the interaction, by due date."""
         require("interactions:read", READ_ROLES)
-        return queries.interaction_tasks(_interaction(interaction_id).id)
+        return queries.interaction_tasks(row_or_404(Interaction, interaction_id).id)
 
     @idempotent
     @blp.arguments(s.TaskIn)
@@ -133,7 +122,7 @@ class InteractionTasks(MethodView):
     def post(self, data: dict[str, Any], interaction_id: int) -> Any:
         """Add a follow-up task (due on or after the interaction)."""
         require("interactions:write", WRITE_ROLES)
-        task = services.add_follow_up(_interaction(interaction_id), data, by=user())
+        task = services.add_follow_up(row_or_404(Interaction, interaction_id), data, by=user())
         return task, 201, {"Location": url_for(
             "api_interactions.TaskItem", interaction_id=interaction_id, task_id=task.id)}
 

@@ -13,15 +13,21 @@ from crm import audit, clock, ranking, reasons
 from crm.api import links
 from crm.api import schemas as s
 from crm.api.core import (
+    CREATED_HEADERS,
+    ERRORS,
+    ETAG_HEADER,
     ApiBlueprint,
     ApiError,
-    check_match,
-    etag,
+    doc_versioned_get,
+    doc_versioned_patch,
     idempotent,
     offset_page,
     problem_responses,
     require,
+    row_or_404,
     user,
+    versioned,
+    versioned_update,
 )
 from crm.auth.policy import READ_ROLES, WRITE_ROLES
 from crm.extensions import db
@@ -30,20 +36,12 @@ from crm.opportunities import queries, services
 
 blp = ApiBlueprint("api_opportunities", __name__,
                    description="Opportunities, their ranking and their pipeline")
-ERRORS = (401, 403, 404, 422, 429)
 LIST_MAX = 500  # what the opportunity list reads (crm.opportunities.queries.opportunity_list)
 
 
 def _errors(*codes: int) -> Callable[[Any], Any]:
     """Document the problem answers of an operation of this blueprint."""
     return problem_responses(blp, *codes)
-
-
-def _opportunity(opp_id: int) -> Opportunity:
-    opp = db.session.get(Opportunity, opp_id)
-    if opp is None:
-        raise ApiError(404)
-    return opp
 
 
 def _form_data(opp: Opportunity | None, data: dict[str, Any]) -> dict[str, Any]:
@@ -75,8 +73,7 @@ class Opportunities(MethodView):
 
     @idempotent
     @blp.arguments(s.OpportunityCreate)
-    @blp.response(201, s.OpportunityOut, headers={"ETag": {"schema": {"type": "string"}},
-                                                  "Location": {"schema": {"type": "string"}}})
+    @blp.response(201, s.OpportunityOut, headers=CREATED_HEADERS)
     @blp.doc(**links.created("opportunity"))
     @_errors(*ERRORS, 409, 415)
     def post(self, data: dict[str, Any]) -> Any:
@@ -84,37 +81,32 @@ class Opportunities(MethodView):
         require("opportunities:write", WRITE_ROLES)
         opp = services.create_opportunity(data, user(), clock.today())
         audit.record("create", "opportunity", opp.id)
-        return opp, 201, {"ETag": etag(opp.version), "Location": url_for(
-            "api_opportunities.OpportunityItem", opp_id=opp.id)}
+        return versioned(opp, 201, location=url_for(
+            "api_opportunities.OpportunityItem", opp_id=opp.id))
 
 
 @blp.route("/<int:opp_id>")
 class OpportunityItem(MethodView):
     """One opportunity."""
 
-    @blp.response(200, s.OpportunityOut, headers={"ETag": {"schema": {"type": "string"}}})
-    @_errors(*ERRORS)
+    @doc_versioned_get(blp, s.OpportunityOut)
     def get(self, opp_id: int) -> Any:
         """An opportunity."""
         require("opportunities:read", READ_ROLES)
-        opp = _opportunity(opp_id)
-        return opp, 200, {"ETag": etag(opp.version)}
+        return versioned(row_or_404(Opportunity, opp_id))
 
-    @blp.arguments(s.OpportunityFields)
-    @blp.response(200, s.OpportunityOut, headers={"ETag": {"schema": {"type": "string"}}})
-    @blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": True,
-                          "schema": {"type": "string"}}])
-    @_errors(*ERRORS, 409, 412, 415, 428)
+    @doc_versioned_patch(blp, s.OpportunityFields, s.OpportunityOut, "opportunity")
     def patch(self, data: dict[str, Any], opp_id: int) -> Any:
         """Change the fields sent; refused (412) when the opportunity changed since read."""
         require("opportunities:write", WRITE_ROLES)
-        opp = _opportunity(opp_id)
-        check_match(opp.version)
-        services.update_opportunity(opp, _form_data(opp, data), today=clock.today(),
-                                    expected_version=opp.version)
-        audit.record("update", "opportunity", opp.id)
-        db.session.flush()
-        return opp, 200, {"ETag": etag(opp.version)}
+        opp = row_or_404(Opportunity, opp_id)
+
+        def change(version: int) -> None:
+            services.update_opportunity(opp, _form_data(opp, data), today=clock.today(),
+                                        expected_version=version)
+            audit.record("update", "opportunity", opp.id)
+
+        return versioned_update(opp, change)
 
 
 def _parts(parts: list[Any]) -> list[dict[str, Any]]:
@@ -132,7 +124,7 @@ class Ranking(MethodView):
         """Eligible firms in rank order with their reasons (words in the request's language
         and the codes), and the first ineligible firms with what they lack."""
         require("opportunities:read", READ_ROLES)
-        opp = _opportunity(opp_id)
+        opp = row_or_404(Opportunity, opp_id)
         result = ranking.rank_opportunity(opp, clock.today(), top=args["top"],
                                           ineligible_limit=args["ineligible"])
         words = reasons.words()
@@ -163,7 +155,7 @@ class Entries(MethodView):
     def get(self, opp_id: int) -> Any:
         """Every firm on the shortlist with its status and history."""
         require("opportunities:read", READ_ROLES)
-        return _opportunity(opp_id).entries
+        return row_or_404(Opportunity, opp_id).entries
 
     @idempotent
     @blp.arguments(s.ShortlistIn)
@@ -173,7 +165,7 @@ class Entries(MethodView):
         """Shortlist firms with their rank, score and reasons of now (a justification is
         needed for firms the ranking did not suggest)."""
         require("opportunities:write", WRITE_ROLES)
-        opp = _opportunity(opp_id)
+        opp = row_or_404(Opportunity, opp_id)
         entries = services.shortlist_firms(opp, data["firm_ids"], user(), clock.today(),
                                            data.get("justification"))
         audit.record("update", "opportunity", opp.id, {"part": "shortlist"})
@@ -191,13 +183,11 @@ def _entry(opp_id: int, entry_id: int) -> ShortlistEntry:
 class EntryItem(MethodView):
     """One firm on the shortlist."""
 
-    @blp.response(200, s.EntryOut, headers={"ETag": {"schema": {"type": "string"}}})
-    @_errors(*ERRORS)
+    @doc_versioned_get(blp, s.EntryOut)
     def get(self, opp_id: int, entry_id: int) -> Any:
         """An entry and its history."""
         require("opportunities:read", READ_ROLES)
-        entry = _entry(opp_id, entry_id)
-        return entry, 200, {"ETag": etag(entry.version)}
+        return versioned(_entry(opp_id, entry_id))
 
 
 @blp.route("/<int:opp_id>/entries/<int:entry_id>/transitions")
@@ -205,20 +195,22 @@ class Transitions(MethodView):
     """Pipeline steps."""
 
     @blp.arguments(s.TransitionIn)
-    @blp.response(200, s.EntryOut, headers={"ETag": {"schema": {"type": "string"}}})
+    @blp.response(200, s.EntryOut, headers=ETAG_HEADER)
     @_errors(*ERRORS, 409, 412, 415)
     def post(self, data: dict[str, Any], opp_id: int, entry_id: int) -> Any:
         """Move the entry one step (suggested → shortlisted → invited → confirmed …); the
         rules, slots and quotas are the web board's. If-Match (the entry's ETag) optional."""
         require("opportunities:write", WRITE_ROLES)
         entry = _entry(opp_id, entry_id)
-        check_match(entry.version, required=False)
-        if data["to_status"] == entry.status:
-            raise ApiError(422, _("Doanh nghiệp đã ở bước này."),
-                           [{"field": "to_status", "in": "json",
-                             "message": _("Doanh nghiệp đã ở bước này.")}])
-        services.change_status(entry, data["to_status"], user(), note=data.get("note"),
-                               today=clock.today())
-        audit.record("update", "opportunity", opp_id, {"part": "shortlist"})
-        db.session.flush()
-        return entry, 200, {"ETag": etag(entry.version)}
+
+        def change(_version: int) -> None:
+            # No version to pass: the entry's version column catches a concurrent step.
+            if data["to_status"] == entry.status:
+                raise ApiError(422, _("Doanh nghiệp đã ở bước này."),
+                               [{"field": "to_status", "in": "json",
+                                 "message": _("Doanh nghiệp đã ở bước này.")}])
+            services.change_status(entry, data["to_status"], user(), note=data.get("note"),
+                                   today=clock.today())
+            audit.record("update", "opportunity", opp_id, {"part": "shortlist"})
+
+        return versioned_update(entry, change, required=False)

@@ -15,36 +15,31 @@ from flask.views import MethodView
 from crm.api import links
 from crm.api import schemas as s
 from crm.api.core import (
+    CREATED_HEADERS,
+    ERRORS,
     ApiBlueprint,
-    ApiError,
-    check_match,
-    etag,
+    doc_versioned_get,
+    doc_versioned_patch,
     idempotent,
     offset_page,
     problem_responses,
     require,
+    row_or_404,
     user,
+    versioned,
+    versioned_update,
 )
 from crm.auth.policy import READ_ROLES, WRITE_ROLES, sees_personal_data
-from crm.extensions import db
 from crm.models import Partner
 from crm.partners import queries, services
 
 blp = ApiBlueprint("api_partners", __name__, description="The overseas partner directory")
-ERRORS = (401, 403, 404, 422, 429)
 PERSONAL = ("contact_name", "contact_email", "contact_phone")
 
 
 def _errors(*codes: int) -> Callable[[Any], Any]:
     """Document the problem answers of an operation of this blueprint."""
     return problem_responses(blp, *codes)
-
-
-def _partner(partner_id: int) -> Partner:
-    partner = db.session.get(Partner, partner_id)
-    if partner is None:
-        raise ApiError(404)
-    return partner
 
 
 def _shown(partner: Partner) -> Any:
@@ -79,8 +74,7 @@ class Partners(MethodView):
 
     @idempotent
     @blp.arguments(s.PartnerCreate)
-    @blp.response(201, s.PartnerOut, headers={"ETag": {"schema": {"type": "string"}},
-                                              "Location": {"schema": {"type": "string"}}})
+    @blp.response(201, s.PartnerOut, headers=CREATED_HEADERS)
     @blp.doc(**links.created("partner"))
     @_errors(*ERRORS, 409, 415)
     def post(self, data: dict[str, Any]) -> Any:
@@ -88,34 +82,25 @@ class Partners(MethodView):
         reference tables)."""
         require("partners:write", WRITE_ROLES)
         partner = services.create_partner(data, by=user())
-        return partner, 201, {"ETag": etag(partner.version), "Location": url_for(
-            "api_partners.PartnerItem", partner_id=partner.id)}
+        return versioned(partner, 201, location=url_for(
+            "api_partners.PartnerItem", partner_id=partner.id))
 
 
 @blp.route("/<int:partner_id>")
 class PartnerItem(MethodView):
     """One partner."""
 
-    @blp.response(200, s.PartnerOut, headers={"ETag": {"schema": {"type": "string"}}})
-    @_errors(*ERRORS)
+    @doc_versioned_get(blp, s.PartnerOut)
     def get(self, partner_id: int) -> Any:
         """A partner."""
         require("partners:read", READ_ROLES)
-        partner = _partner(partner_id)
-        return _shown(partner), 200, {"ETag": etag(partner.version)}
+        partner = row_or_404(Partner, partner_id)
+        return versioned(partner, body=_shown(partner))
 
-    @blp.arguments(s.PartnerFields)
-    @blp.response(200, s.PartnerOut, headers={"ETag": {"schema": {"type": "string"}}})
-    @blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": True,
-                          "schema": {"type": "string"},
-                          "description": "the ETag of the partner as read"}])
-    @_errors(*ERRORS, 409, 412, 415, 428)
+    @doc_versioned_patch(blp, s.PartnerFields, s.PartnerOut, "partner")
     def patch(self, data: dict[str, Any], partner_id: int) -> Any:
         """Change the fields sent; refused (412) when the partner changed since it was read."""
         require("partners:write", WRITE_ROLES)
-        partner = _partner(partner_id)
-        check_match(partner.version)
-        services.update_partner(partner, _form_data(partner, data),
-                                expected_version=partner.version, by=user())
-        db.session.flush()
-        return partner, 200, {"ETag": etag(partner.version)}
+        partner = row_or_404(Partner, partner_id)
+        return versioned_update(partner, lambda version: services.update_partner(
+            partner, _form_data(partner, data), expected_version=version, by=user()))

@@ -13,27 +13,26 @@ from flask.views import MethodView
 from flask_babel import gettext as _
 
 from crm.api import schemas as s
-from crm.api.core import ApiBlueprint, ApiError, offset_page, problem_responses, require
+from crm.api.core import (
+    ERRORS,
+    ApiBlueprint,
+    ApiError,
+    offset_page,
+    problem_responses,
+    require,
+    row_or_404,
+)
 from crm.auth.policy import READ_ROLES
-from crm.extensions import db
 from crm.models import Programme
 from crm.programmes import queries
 
 blp = ApiBlueprint("api_programmes", __name__,
                    description="Support programmes, targets and KPI figures (read only)")
-ERRORS = (401, 403, 404, 422, 429)
 
 
 def _errors(*codes: int) -> Callable[[Any], Any]:
     """Document the problem answers of an operation of this blueprint."""
     return problem_responses(blp, *codes)
-
-
-def _programme(programme_id: int) -> Programme:
-    programme = db.session.get(Programme, programme_id)
-    if programme is None:
-        raise ApiError(404)
-    return programme
 
 
 @blp.route("/")
@@ -58,7 +57,7 @@ class ProgrammeItem(MethodView):
     def get(self, programme_id: int) -> Any:
         """A programme and its targets."""
         require("programmes:read", READ_ROLES)
-        return _programme(programme_id)
+        return row_or_404(Programme, programme_id)
 
 
 @blp.route("/<int:programme_id>/kpis")
@@ -73,7 +72,7 @@ class ProgrammeKpis(MethodView):
         today), with its target and progress, narrowed by sector, province or market as on
         the dashboard."""
         require("programmes:read", READ_ROLES)
-        programme = _programme(programme_id)
+        programme = row_or_404(Programme, programme_id)
         year = args.get("year")
         if year is not None and not programme.start_year <= year <= programme.end_year:
             message = _("Năm nằm ngoài giai đoạn %(a)d-%(b)d của chương trình.",

@@ -7,7 +7,7 @@ check everything else (tax codes, HS codes, provinces, uniqueness) exactly as fo
 from __future__ import annotations
 
 from datetime import UTC, date
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import RAISE, Schema, fields, validate
 
@@ -87,10 +87,27 @@ class UtcDateTime(fields.DateTime):
 
 
 class In(Schema):
-    """Request bodies: unknown fields are refused."""
+    """Request bodies: unknown fields are refused. A subclass names in `REQUIRED` the
+    inherited fields it requires: a create is its PATCH's fields, each declared once."""
+
+    REQUIRED: ClassVar[tuple[str, ...]] = ()
 
     class Meta:
         unknown = RAISE
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        """Require the fields of `REQUIRED` (each instance binds its own copies)."""
+        if field_name in self.REQUIRED:
+            field_obj.required = True
+
+
+def page_of(out: type[Schema], doc: str, **more: fields.Field) -> type[Schema]:
+    """The schema of one page of `out` rows (named after it: FirmOut -> FirmPage), with
+    `more` fields; pass next_cursor as `cursor` for the next page."""
+    return type(out.__name__.removesuffix("Out") + "Page", (Schema,), {
+        "__module__": __name__, "__doc__": doc,
+        "items": fields.List(fields.Nested(out), required=True), **more,
+        "next_cursor": fields.String(allow_none=True, required=True)})
 
 
 class ProblemSchema(Schema):
@@ -135,8 +152,7 @@ class FirmFields(In):
 class FirmCreate(FirmFields):
     """A new firm: tax code and name are required."""
 
-    tax_code = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    REQUIRED = ("tax_code", "name")
 
 
 class FirmOut(Schema):
@@ -168,12 +184,8 @@ class FirmOut(Schema):
     updated_at = UtcDateTime(allow_none=True)
 
 
-class FirmPage(Schema):
-    """One page of firms; pass next_cursor as `cursor` for the next one."""
-
-    items = fields.List(fields.Nested(FirmOut), required=True)
-    total = fields.Integer(required=True)
-    next_cursor = fields.String(allow_none=True, required=True)
+FirmPage = page_of(FirmOut, "One page of firms and their total.",
+                   total=fields.Integer(required=True))
 
 
 class FirmListArgs(Schema):
@@ -355,8 +367,7 @@ class OpportunityFields(In):
 class OpportunityCreate(OpportunityFields):
     """A new opportunity: kind and title are required."""
 
-    kind = choice(OPPORTUNITY_KINDS, required=True)
-    title = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    REQUIRED = ("kind", "title")
 
 
 class OpportunityOut(Schema):
@@ -388,11 +399,7 @@ class OpportunityOut(Schema):
     version = fields.Integer(required=True)
 
 
-class OpportunityPage(Schema):
-    """One page of opportunities."""
-
-    items = fields.List(fields.Nested(OpportunityOut), required=True)
-    next_cursor = fields.String(allow_none=True, required=True)
+OpportunityPage = page_of(OpportunityOut, "One page of opportunities.")
 
 
 class OpportunityListArgs(PageArgs):
@@ -524,10 +531,9 @@ class InteractionFields(In):
 class InteractionCreate(InteractionFields):
     """A new interaction with an optional follow-up task and outcome check (as on the web)."""
 
+    REQUIRED = ("kind", "occurred_on", "summary")
+
     firm_id = fields.Integer(required=True, **ID)
-    kind = choice(INTERACTION_KINDS, required=True)
-    occurred_on = day(required=True)
-    summary = fields.String(required=True, validate=validate.Length(min=1, max=4000))
     follow_up_title = fields.String(allow_none=True, validate=validate.Length(max=255))
     follow_up_due_on = day(allow_none=True)
     outcome_check_months = integer(0, 36, allow_none=True, metadata={
@@ -552,11 +558,7 @@ class InteractionOut(Schema):
     version = fields.Integer(required=True, metadata={"description": "the ETag's value"})
 
 
-class InteractionPage(Schema):
-    """One page of the support log."""
-
-    items = fields.List(fields.Nested(InteractionOut), required=True)
-    next_cursor = fields.String(allow_none=True, required=True)
+InteractionPage = page_of(InteractionOut, "One page of the support log.")
 
 
 class InteractionListArgs(PageArgs):
@@ -623,9 +625,7 @@ class PartnerFields(In):
 class PartnerCreate(PartnerFields):
     """A new partner: name, kind and country are required."""
 
-    name = fields.String(required=True, validate=validate.Length(min=1, max=255))
-    kind = choice(PARTNER_KINDS, required=True)
-    country_code = fields.String(required=True, validate=validate.Length(equal=2))
+    REQUIRED = ("name", "kind", "country_code")
 
 
 class PartnerOut(Schema):
@@ -652,11 +652,7 @@ class PartnerOut(Schema):
     version = fields.Integer(required=True, metadata={"description": "the ETag's value"})
 
 
-class PartnerPage(Schema):
-    """One page of partners."""
-
-    items = fields.List(fields.Nested(PartnerOut), required=True)
-    next_cursor = fields.String(allow_none=True, required=True)
+PartnerPage = page_of(PartnerOut, "One page of partners.")
 
 
 class PartnerListArgs(PageArgs):
@@ -694,11 +690,7 @@ class ProgrammeOut(Schema):
     targets = fields.List(fields.Nested(TargetOut), required=True)
 
 
-class ProgrammePage(Schema):
-    """One page of programmes, newest first."""
-
-    items = fields.List(fields.Nested(ProgrammeOut), required=True)
-    next_cursor = fields.String(allow_none=True, required=True)
+ProgrammePage = page_of(ProgrammeOut, "One page of programmes, newest first.")
 
 
 class KpiArgs(Schema):
