@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 
 from crm.errors import UserError
 from crm.extensions import db
-from crm.meetings.rooms import table_rooms
+from crm.meetings.rooms import room_name, table_rooms
 from crm.meetings.scheduler import InterpreterSpec, Placement, Problem, Request
 from crm.meetings.solver import DEFAULT_TIME_LIMIT, MEET, Layout, Solution, solve
 from crm.models import Interpreter, Meeting, MeetingEvent, MeetingRequest, MeetingSession
@@ -36,6 +36,15 @@ class BuildResult:
 def event_slots(event: MeetingEvent) -> list[tuple[MeetingSession, int]]:
     """The event's slots in time order: (session, index in the session)."""
     return [(s, i) for s in event.sessions for i in range(s.slot_count)]
+
+
+def event_layout(event: MeetingEvent,
+                 slots: list[tuple[MeetingSession, int]] | None = None) -> Layout:
+    """The rooms of the event's tables and which of its slots follow each other: slots of one
+    session follow each other; a new session starts after a break."""
+    slots = event_slots(event) if slots is None else slots
+    return Layout(table_rooms=table_rooms(event),
+                  back_to_back=frozenset(n for n, (_s, i) in enumerate(slots) if i > 0))
 
 
 def _kept(m: Meeting) -> bool:
@@ -82,10 +91,9 @@ def build_agenda(event: MeetingEvent, time_limit: float | None = None) -> BuildR
         Meeting.request_id.in_(select(MeetingRequest.id)
                                .where(MeetingRequest.event_id == event.id))))
     db.session.expire_all()
-    # Slots of one session follow each other; a new session starts after a break.
-    # A participant changing rooms between two of them gets a free slot (event rooms).
-    layout = Layout(table_rooms=table_rooms(event),
-                    back_to_back=frozenset(n for n, (_s, i) in enumerate(slots) if i > 0))
+    # A participant changing rooms between two slots that follow each other gets a free
+    # slot between them (event rooms).
+    layout = event_layout(event, slots)
     problem = Problem(len(slots), event.tables, requests,
                       [InterpreterSpec(i.id, frozenset(i.languages or []))
                        for i in event.interpreters], fixed)
@@ -125,7 +133,8 @@ def move_meeting(meeting: Meeting, session_id: int, slot_index: int, table_no: i
     """Move a meeting by hand to another slot and/or table; refused on any conflict.
 
     The checks: the slot and table exist, the table is free, neither party has another meeting
-    then, both attend that session, and an interpreter is free there if the pair needs one.
+    then, both attend that session, neither has to change rooms without a free slot (the
+    solver's buffer), and an interpreter is free there if the pair needs one.
     """
     event = meeting.session.event
     if meeting.status in DONE:
@@ -157,6 +166,7 @@ def move_meeting(meeting: Meeting, session_id: int, slot_index: int, table_no: i
                            (req.counterpart.name, req.counterpart.session_ids)):
         if sessions and session.id not in sessions:
             raise UserError(_("%(name)s không tham dự phiên này.", name=name), field="slot")
+    _check_room_buffer(event, meeting, session, slot_index, table_no)
     meeting.interpreter_id = _interpreter_for(event, req, meeting, same_time)
     meeting.session_id = session.id
     meeting.slot_index = slot_index
@@ -181,3 +191,37 @@ def _interpreter_for(event: MeetingEvent, req: MeetingRequest, meeting: Meeting,
     if free is None:
         raise UserError(_("Không còn phiên dịch viên phù hợp rảnh vào lượt này."), field="slot")
     return free.id
+
+
+def _check_room_buffer(event: MeetingEvent, meeting: Meeting, session: MeetingSession,
+                       slot_index: int, table_no: int) -> None:
+    """Refuse a move that leaves a party no free slot to change rooms (Layout.too_close)."""
+    slots = event_slots(event)
+    layout = event_layout(event, slots)
+    if not layout.table_rooms:
+        return  # one room: nobody changes rooms
+    slot_no = {(s.id, i): n for n, (s, i) in enumerate(slots)}
+    target = slot_no[session.id, slot_index]
+    room = layout.room_of(table_no)
+    req = meeting.request
+    for name, column, party_id in (
+            (req.event_firm.firm.name, MeetingRequest.event_firm_id, req.event_firm_id),
+            (req.counterpart.name, MeetingRequest.counterpart_id, req.counterpart_id)):
+        for other in db.session.scalars(
+                select(Meeting).join(MeetingRequest).join(MeetingSession)
+                .where(column == party_id, MeetingSession.event_id == event.id,
+                       Meeting.status != "cancelled", Meeting.id != meeting.id)):
+            n = slot_no.get((other.session_id, other.slot_index))
+            if n is not None and layout.too_close(target, room, n,
+                                                  layout.room_of(other.table_no)):
+                raise UserError(_(
+                    "%(name)s có cuộc gặp lúc %(time)s ở %(other)s, liền lượt này: cần một lượt "
+                    "trống để sang %(room)s. Chọn bàn cùng phòng hoặc lượt khác.",
+                    name=name, time=other.session.slot_start(other.slot_index).strftime("%H:%M"),
+                    other=_place(event, other.table_no), room=_place(event, table_no)),
+                    field="slot")
+
+
+def _place(event: MeetingEvent, table_no: int) -> str:
+    """Where a table is, for a message: its room, or the table itself outside every room."""
+    return room_name(event, table_no) or _("bàn %(n)d", n=table_no)

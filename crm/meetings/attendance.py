@@ -129,11 +129,17 @@ def event_today(event: MeetingEvent) -> date:
     return clock.now().astimezone(ZoneInfo(event.time_zone or DEFAULT_EVENT_TIME_ZONE)).date()
 
 
+def its_day_has_come(meeting: Meeting) -> bool:
+    """Whether the meeting's day has come at the venue: from then on either side can say
+    whether it happened and give feedback (never about a future meeting)."""
+    return meeting.session.day <= event_today(_event(meeting))
+
+
 def check_not_before_its_day(meeting: Meeting) -> None:
     """Refuse "held" / "no-show" for a meeting whose day has not come: it would log support
     on a future date that no report counts yet, and nobody can know it happened."""
     day = meeting.session.day
-    if day > event_today(_event(meeting)):
+    if not its_day_has_come(meeting):
         raise UserError(_("Cuộc gặp diễn ra ngày %(day)s: chỉ ghi đã gặp / vắng mặt từ ngày "
                           "đó.", day=format_date(day, "short")), field="status")
 
@@ -226,6 +232,9 @@ def save_feedback(meeting: Meeting, data: dict[str, Any], *, given_by: str,
                   by: User | None) -> MeetingFeedback:
     """Feedback on a held meeting (created or replaced); a next step other than "none"
     becomes a follow-up task in the support log, due a week later."""
+    if not its_day_has_come(meeting):
+        raise UserError(_("Cuộc gặp diễn ra ngày %(day)s: chỉ ghi phản hồi từ ngày đó.",
+                          day=format_date(meeting.session.day, "short")))
     if meeting.status != "held":
         raise UserError(_("Chỉ ghi phản hồi cho cuộc gặp đã diễn ra."))
     interest = _interest(data.get("interest"))

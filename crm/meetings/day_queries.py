@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from crm.extensions import db
+from crm.meetings.rooms import room_name
 from crm.models import (
     Counterpart,
     EventFirm,
@@ -38,6 +39,7 @@ class AgendaItem:
     counterpart_country: str
     interpreter: str | None
     status: str
+    room: str | None = None  # the table's room when the event has rooms
 
     @property
     def starts(self) -> datetime:
@@ -76,7 +78,8 @@ def agenda_items(event: MeetingEvent, *, event_firm: EventFirm | None = None,
             m, s.day, start, end, m.table_no, m.request.event_firm.firm.name,
             m.request.event_firm.firm.tax_code, m.request.counterpart.name,
             m.request.counterpart.country_code,
-            m.interpreter.name if m.interpreter else None, m.status))
+            m.interpreter.name if m.interpreter else None, m.status,
+            room_name(event, m.table_no)))
     items.sort(key=lambda i: (i.day, i.starts_at, i.table_no))
     return items
 

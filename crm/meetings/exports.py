@@ -21,6 +21,7 @@ from crm import spreadsheets
 from crm.meetings import MEETING_STATUS_LABELS
 from crm.meetings.attendance import NEXT_STEP_LABELS
 from crm.meetings.day_queries import AgendaItem, feedback_by_meeting
+from crm.meetings.rooms import seat
 from crm.models import MeetingEvent
 from matching.text import fold
 
@@ -71,9 +72,9 @@ def agenda_ics(event: MeetingEvent, items: Sequence[AgendaItem], *, viewpoint: s
         ev.add("dtstart", item.starts.replace(tzinfo=tz))
         ev.add("dtend", item.ends.replace(tzinfo=tz))
         ev.add("summary", _summary(item, viewpoint))
-        table = _("Bàn %(n)s", n=item.table_no)
-        ev.add("location", f"{event.location} {DASH} {table}" if event.location else table)
-        lines = [event.name, f"{item.firm_name} {DASH} {item.counterpart_name}", table]
+        place = seat(event, item.table_no)
+        ev.add("location", f"{event.location} {DASH} {place}" if event.location else place)
+        lines = [event.name, f"{item.firm_name} {DASH} {item.counterpart_name}", place]
         if item.interpreter:
             lines.append(_("Phiên dịch: %(name)s", name=item.interpreter))
         ev.add("description", "\n".join(lines))
@@ -92,7 +93,7 @@ def agenda_ics(event: MeetingEvent, items: Sequence[AgendaItem], *, viewpoint: s
 
 def xlsx_headings() -> list[str]:
     """Columns of the organiser's workbook, in the interface language."""
-    return [_("Ngày"), _("Bắt đầu"), _("Kết thúc"), _("Bàn"), _("Doanh nghiệp"),
+    return [_("Ngày"), _("Bắt đầu"), _("Kết thúc"), _("Bàn"), _("Phòng"), _("Doanh nghiệp"),
             _("Mã số thuế"), _("Đối tác"), _("Quốc gia"), _("Phiên dịch"), _("Trạng thái"),
             _("Doanh nghiệp trả lời"), _("Đối tác trả lời"), _("Mức quan tâm (1-5)"),
             _("Bước tiếp theo")]
@@ -110,7 +111,7 @@ def agenda_xlsx(event: MeetingEvent, items: Sequence[AgendaItem],
         for i in items:
             fb = feedback.get(i.meeting.id)
             yield (i.day, i.starts_at.strftime("%H:%M"), i.ends_at.strftime("%H:%M"),
-                   i.table_no, i.firm_name, i.firm_tax_code, i.counterpart_name,
+                   i.table_no, i.room or "", i.firm_name, i.firm_tax_code, i.counterpart_name,
                    i.counterpart_country, i.interpreter or "", label(i.status),
                    label(i.meeting.firm_answer), label(i.meeting.counterpart_answer),
                    fb.interest if fb else None,

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from crm.extensions import db
 from crm.meetings import queries
 from crm.meetings import requests as meeting_requests
+from crm.meetings.attendance import its_day_has_come
 from crm.meetings.rooms import room_name
 from crm.models import (
     Counterpart,
@@ -79,6 +80,8 @@ class AgendaItem:
     interpreter: Interpreter | None
     status: str
     room: str | None = None  # the table's room when the event has rooms
+    # Its day has come at the venue: the firm may say whether it happened, give feedback.
+    answerable: bool = False
 
 
 @dataclass
@@ -109,7 +112,8 @@ def firm_event_page(event: MeetingEvent, ef: EventFirm,
         s: MeetingSession = m.session
         agenda.append(AgendaItem(m.id, s.day, s.slot_start(m.slot_index),
                                  s.slot_start(m.slot_index + 1), m.table_no, r.counterpart,
-                                 m.interpreter, m.status, room_name(event, m.table_no)))
+                                 m.interpreter, m.status, room_name(event, m.table_no),
+                                 its_day_has_come(m)))
     agenda.sort(key=lambda a: (a.day, a.starts_at))
     return FirmEventPage(
         suggestions=[s for s in queries.suggestions(event, ef) if s.request is None],

@@ -5,7 +5,10 @@
   week and two days before the first session (a missed day is caught up: the latest
   threshold reached is sent, once), and whenever an officer presses the button, at most once
   a day per firm;
-- the firm's published agenda, once, in the two days before the event.
+- the firm's published agenda, once, in the two days before the event;
+- the same to each counterpart with an e-mail address (foreign buyers have no account: the
+  mail goes to that address only), in its language when the interface speaks it, else in
+  English.
 
 Collected by the daily reminders (`crm reminders run`, crm/messaging/reminders.py); the
 button sends through crm.messaging.services. Flush, never commit.
@@ -21,10 +24,12 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 
 from crm.extensions import db
+from crm.meetings.rooms import seat
 from crm.messaging import services as messaging
 from crm.messaging.reminders import Reminder
-from crm.messaging.texts import _, vn_date
+from crm.messaging.texts import _, in_language, local_date, reader_language, vn_date
 from crm.models import (
+    Counterpart,
     EventFirm,
     Firm,
     Meeting,
@@ -39,6 +44,7 @@ NUDGE_DAYS = (2, 7)  # ascending, days before the first session: the smallest re
 AGENDA_DAYS = 2  # the published agenda goes out in the last two days before the event
 NUDGE = "meeting_nudge"
 AGENDA = "meeting_agenda"
+AGENDA_CP = "meeting_agenda_cp"
 
 
 def _first_days(today: date, horizon: int) -> dict[int, date]:
@@ -114,12 +120,14 @@ def agenda_key(event_id: int, firm_id: int, first: date) -> str:
     return f"{AGENDA}:{event_id}:firm:{firm_id}:{first.isoformat()}"
 
 
-def agenda_reminders(today: date) -> Iterator[Reminder]:
-    """Each firm's published meetings, once, in the last days before the event."""
-    firsts = _first_days(today, AGENDA_DAYS)
-    if not firsts:
-        return
-    meetings = db.session.scalars(
+def counterpart_agenda_key(event_id: int, counterpart_id: int, first: date) -> str:
+    """One agenda reminder per event and counterpart (a moved event is reminded again)."""
+    return f"{AGENDA_CP}:{event_id}:counterpart:{counterpart_id}:{first.isoformat()}"
+
+
+def _published(firsts: dict[int, date]) -> list[Meeting]:
+    """The published, still scheduled meetings of these events' published agendas."""
+    return list(db.session.scalars(
         select(Meeting).join(MeetingSession)
         .join(MeetingEvent, MeetingEvent.id == MeetingSession.event_id)
         .where(MeetingSession.event_id.in_(sorted(firsts)),
@@ -127,33 +135,80 @@ def agenda_reminders(today: date) -> Iterator[Reminder]:
                Meeting.published_at.is_not(None), Meeting.status == "scheduled")
         .options(selectinload(Meeting.session).selectinload(MeetingSession.event),
                  selectinload(Meeting.request).selectinload(MeetingRequest.counterpart),
-                 selectinload(Meeting.request).selectinload(MeetingRequest.event_firm),
-                 selectinload(Meeting.interpreter)))
-    per_firm: dict[tuple[int, int], list[Meeting]] = defaultdict(list)
+                 selectinload(Meeting.request).selectinload(MeetingRequest.event_firm)
+                 .selectinload(EventFirm.firm),
+                 selectinload(Meeting.interpreter))))
+
+
+def _lines(meetings: list[Meeting], other: str) -> list[str]:
+    """One line per meeting, in time order: when, where, whom (`other`: "firm" or
+    "counterpart", the side met), in the current text language."""
+    meetings.sort(key=lambda m: (m.session.day, m.session.slot_start(m.slot_index)))
+    lines = []
     for m in meetings:
+        who = (m.request.event_firm.firm.name if other == "firm"
+               else m.request.counterpart.name)
+        line = _("%(day)s %(time)s, %(place)s: %(who)s",
+                 day=local_date(m.session.day),
+                 time=m.session.slot_start(m.slot_index).strftime("%H:%M"),
+                 place=seat(m.session.event, m.table_no), who=who)
+        if m.interpreter is not None:
+            line += " " + _("(phiên dịch: %(name)s)", name=m.interpreter.name)
+        lines.append("- " + line)
+    return lines
+
+
+def agenda_reminders(today: date) -> Iterator[Reminder]:
+    """Each firm's and each reachable counterpart's published meetings, once, in the last
+    days before the event."""
+    firsts = _first_days(today, AGENDA_DAYS)
+    if not firsts:
+        return
+    per_firm: dict[tuple[int, int], list[Meeting]] = defaultdict(list)
+    per_cp: dict[tuple[int, int], list[Meeting]] = defaultdict(list)
+    for m in _published(firsts):
         per_firm[(m.session.event_id, m.request.event_firm.firm_id)].append(m)
+        per_cp[(m.session.event_id, m.request.counterpart_id)].append(m)
     for (event_id, firm_id), mine in sorted(per_firm.items()):
-        mine.sort(key=lambda m: (m.session.day, m.session.slot_start(m.slot_index)))
         event = mine[0].session.event
-        lines = []
-        for m in mine:
-            line = _("%(day)s %(time)s, bàn %(table)d: %(cp)s",
-                     day=vn_date(m.session.day),
-                     time=m.session.slot_start(m.slot_index).strftime("%H:%M"),
-                     table=m.table_no, cp=m.request.counterpart.name)
-            if m.interpreter is not None:
-                line += " " + _("(phiên dịch: %(name)s)", name=m.interpreter.name)
-            lines.append("- " + line)
         values = {"event": event.name, "date": vn_date(firsts[event_id]), "n": len(mine)}
         yield Reminder(
             key=agenda_key(event_id, firm_id, firsts[event_id]), kind=AGENDA,
             subject=_("Lịch gặp từ ngày %(date)s, %(n)d cuộc gặp: %(event)s", **values),
             body=_("Lịch gặp chính thức của doanh nghiệp tại %(event)s (giờ địa phương nơi "
-                   "gặp):", **values) + "\n" + "\n".join(lines) + "\n"
+                   "gặp):", **values) + "\n" + "\n".join(_lines(mine, "counterpart")) + "\n"
             + _("Bản in và tệp lịch (.ics) có trên trang “Gặp gỡ B2B” của Cổng doanh "
                 "nghiệp."),
             link=f"/portal/meetings/{event_id}", source_type=AGENDA, source_id=event_id,
             firm_id=firm_id)
+    for (event_id, _cp_id), mine in sorted(per_cp.items()):
+        reminder = _counterpart_agenda(mine[0].request.counterpart, mine, firsts[event_id])
+        if reminder is not None:
+            yield reminder
+
+
+def _counterpart_agenda(cp: Counterpart, mine: list[Meeting], first: date) -> Reminder | None:
+    """A counterpart's agenda, to its e-mail address, in its language (None: no address)."""
+    address = messaging.clean_address(cp.contact_email)
+    if address is None:
+        return None
+    event = mine[0].session.event
+    language = reader_language(cp.languages or [])
+    with in_language(language):
+        values = {"event": event.name, "date": local_date(first, language), "n": len(mine),
+                  "name": cp.name}
+        body = [_("Kính gửi %(name)s,", **values), "",
+                _("Lịch gặp B2B chính thức của quý đối tác tại %(event)s (giờ địa phương nơi "
+                  "gặp):", **values), *_lines(mine, "firm")]
+        if event.location:
+            body.append(_("Địa điểm: %(place)s", place=event.location))
+        body += ["", _("Trung tâm Xúc tiến Thương mại (thư tự động, xin đừng trả lời thư "
+                       "này).")]
+        return Reminder(
+            key=counterpart_agenda_key(event.id, cp.id, first), kind=AGENDA_CP,
+            subject=_("Lịch gặp B2B từ ngày %(date)s, %(n)d cuộc gặp: %(event)s", **values),
+            body="\n".join(body), link=None, source_type=AGENDA_CP, source_id=event.id,
+            address=address)
 
 
 def meeting_reminders(today: date) -> Iterator[Reminder]:

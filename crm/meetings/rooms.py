@@ -73,6 +73,15 @@ def room_name(event: MeetingEvent, table: int) -> str | None:
     return None
 
 
+def seat(event: MeetingEvent, table: int) -> str:
+    """Where a meeting sits, as agendas, calendars and reminders name it: "Hội trường A,
+    bàn 3", or "Bàn 3" when the table is in no room."""
+    room = room_name(event, table)
+    if room:
+        return _("%(room)s, bàn %(n)s", room=room, n=table)
+    return _("Bàn %(n)s", n=table)
+
+
 def table_rooms(event: MeetingEvent) -> tuple[int, ...]:
     """The solver's room index of each table (tables in no room share index 0); () without
     rooms: one room, no buffer."""

@@ -230,7 +230,8 @@ def _meeting_page(meeting: Meeting, template: str, *, given_by: str,
     return render_template(template, meeting=meeting, mi=items[0], event=meeting.session.event,
                            form=form, outcome_form=outcome_form, feedback=existing,
                            outcomes=att.meeting_outcomes(meeting), action_form=ActionForm(),
-                           back=back, given_by=given_by)
+                           back=back, given_by=given_by,
+                           answerable=att.its_day_has_come(meeting))
 
 
 @bp.route("/meeting/<int:meeting_id>/feedback", methods=["GET", "POST"])

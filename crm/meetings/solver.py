@@ -67,6 +67,14 @@ class Layout:
         """The room of a table (numbered from 1)."""
         return self.table_rooms[table - 1] if self.table_rooms else 0
 
+    def too_close(self, slot: int, room: int, other_slot: int, other_room: int) -> bool:
+        """The buffer rule: one participant's meetings in two rooms in slots that follow each
+        other without a break leave no time to change rooms. The solver, the greedy
+        scheduler and a move by hand (crm/meetings/agenda.py) all ask this."""
+        if room == other_room or abs(slot - other_slot) != 1:
+            return False
+        return max(slot, other_slot) in self.back_to_back
+
 
 @dataclass
 class Solution(Agenda):
@@ -122,9 +130,8 @@ def _drop_room_changes(problem: Problem, placements: list[Placement],
         clash = False
         for party in (("f", r.firm), ("c", r.counterpart)):
             for other in (p.slot - 1, p.slot + 1):
-                later = max(other, p.slot)
                 near = room_at.get((*party, other))
-                if near is not None and near != room and later in layout.back_to_back:
+                if near is not None and layout.too_close(p.slot, room, other, near):
                     clash = True
         if not clash:
             kept.append(p)
@@ -534,11 +541,9 @@ class _Model:
                 m.Add(sum(vs) <= len(self.free_interp[s, g]))
         if len(rooms) > 1:
             for (who, party, s, k), vs in party_slot_room.items():
-                if s not in layout.back_to_back:
-                    continue
                 for k2 in rooms:
                     before = party_slot_room.get((who, party, s - 1, k2))
-                    if k2 != k and before:
+                    if before and layout.too_close(s, k, s - 1, k2):
                         m.Add(sum(vs) + sum(before) <= 1)
 
     def _room_change_blocked(self, fixed_room: dict, r: Request, s: int, k: int) -> bool:
@@ -546,9 +551,9 @@ class _Model:
         if not self.layout.table_rooms:
             return False
         for party in (("f", r.firm), ("c", r.counterpart)):
-            for other, later in ((s - 1, s), (s + 1, s + 1)):
+            for other in (s - 1, s + 1):
                 near = fixed_room.get((*party, other))
-                if near is not None and near != k and later in self.layout.back_to_back:
+                if near is not None and self.layout.too_close(s, k, other, near):
                     return True
         return False
 

@@ -94,6 +94,11 @@ def build_email(row: OutboxEmail, message: Message) -> EmailMessage:
     domain = sender.rpartition("@")[2] or "localhost"
     email["Message-ID"] = f"<{row.idempotency_key}@{domain}>"
     email["X-CRM-Message"] = str(message.id)
+    if message.firm_id is None and message.recipient_user_id is None:
+        # A reader with no account (a meeting counterpart): no inbox or CRM link to offer,
+        # and the body carries its own sign-off in the reader's language.
+        email.set_content(message.body.strip() + "\n")
+        return email
     lines = [message.body.strip(), ""]
     base = cfg.get("CRM_BASE_URL", "").rstrip("/")
     if base and message.firm_id is not None:

@@ -5,8 +5,8 @@
   end) 6 and 3 months before their end (expires_on, else issued_on + 5 years);
 - opportunity deadlines, 7 days and 1 day before, to firms invited that have not answered;
 - follow-up tasks due today or tomorrow (or overdue up to a week), to their officer;
-- B2B meetings: firms without meetings before an event, and their published agenda
-  (crm/meetings/reminders.py).
+- B2B meetings: firms without meetings before an event, and the published agenda to firms
+  and to counterparts with an e-mail address (crm/meetings/reminders.py).
 
 A day missed (worker down) is caught up: the reminder of the latest threshold reached is
 sent, not the ones before it. A renewed certificate (new expiry) is reminded again. Reads
@@ -40,10 +40,12 @@ FLUSH_EVERY = 2000
 
 @dataclass
 class Reminder:
-    """One reminder to queue: to a firm (firm_id) or to an officer (user_id)."""
+    """One reminder to queue: to a firm (firm_id), to an officer (user_id), or to the
+    e-mail address of a reader with no account (address: a meeting counterpart)."""
 
     key: str
-    kind: str  # certificate | gacc | opportunity | task | meeting_nudge | meeting_agenda
+    # certificate | gacc | opportunity | task | meeting_nudge | meeting_agenda(_cp)
+    kind: str
     subject: str
     body: str
     link: str | None
@@ -51,6 +53,7 @@ class Reminder:
     source_id: int
     firm_id: int | None = None
     user_id: int | None = None
+    address: str | None = None
 
 
 @dataclass
@@ -67,7 +70,7 @@ class ReminderReport:
     def __str__(self) -> str:
         kinds = ", ".join(f"{k} {self.queued[k]}/{self.due[k]}" for k in
                           ("certificate", "gacc", "opportunity", "task", "meeting_nudge",
-                           "meeting_agenda"))
+                           "meeting_agenda", "meeting_agenda_cp"))
         verb = "would queue" if self.dry_run else "queued"
         return (f"{self.today}: {verb} {sum(self.queued.values())} reminders "
                 f"(new/due: {kinds}), {self.emails} e-mails, {self.seconds:.1f} s")
@@ -234,7 +237,8 @@ def run_reminders(today: date, *, dry_run: bool = False) -> ReminderReport:
     pending = 0
     for r in new:
         addresses = (firm_mail.get(r.firm_id, []) if r.firm_id is not None
-                     else [user_mail[r.user_id]] if r.user_id in user_mail else [])
+                     else [user_mail[r.user_id]] if r.user_id in user_mail
+                     else [r.address] if r.address else [])
         report.emails += len(addresses)
         if dry_run:
             continue

@@ -7,7 +7,7 @@ from datetime import date, time
 import pytest
 
 from crm.errors import UserError
-from crm.meetings import agenda, services
+from crm.meetings import agenda, rooms, services
 from crm.models import Meeting, MeetingEvent
 
 
@@ -125,6 +125,34 @@ def test_moving_where_no_interpreter_is_free_is_refused(db, event, two_tables):
     db.session.add_all([a_seoul_busy, late])
     db.session.commit()
     _refused(db, late, t["s2"], 0, 2, "slot", "phiên dịch viên")
+
+
+def _two_rooms(db, two_tables) -> dict:
+    """Table 1 in Hall A, table 2 in Hall B; firm A meets in Hall A at 09:00 and 09:30."""
+    rooms.set_rooms(two_tables["s1"].event, "1 Hall A; 2 Hall B")
+    db.session.commit()
+    return two_tables
+
+
+def test_a_move_that_leaves_no_time_to_change_rooms_is_refused(db, two_tables):
+    t = _two_rooms(db, two_tables)
+    # 09:30 at table 2 (free) would take firm A from Hall A at 09:00 straight to Hall B.
+    _refused(db, t["m3"], t["s1"], 1, 2, "slot", "cần một lượt trống để sang Hall B")
+    # The next day's first slot follows a break: changing rooms there is fine.
+    agenda.move_meeting(t["m3"], t["s2"].id, 0, 2)
+    assert _where(t["m3"])[:3] == (t["s2"].id, 0, 2)
+
+
+def test_move_page_shows_the_room_buffer_next_to_the_slot(client, officer, db, two_tables):
+    t = _two_rooms(db, two_tables)
+    resp = client.post(f"/meetings/meeting/{t['m3'].id}/move",
+                       data={"slot": f"{t['s1'].id}:1", "table_no": "2"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert "lúc 09:00 ở Hall A, liền lượt này: cần một lượt trống để sang Hall B" in html
+    assert "invalid-feedback" in html
+    db.session.expire_all()
+    assert _where(db.session.get(Meeting, t["m3"].id))[:3] == (t["s1"].id, 1, 1)
 
 
 def test_a_meeting_moved_by_hand_is_kept_by_a_rebuild(db, two_tables):

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from crm import kpi
 from crm.errors import UserError
-from crm.meetings import attendance, services
+from crm.meetings import attendance, rooms, services
 from crm.models import (
     AuditEvent,
     Interaction,
@@ -109,14 +109,32 @@ def test_organiser_xlsx_has_one_row_per_meeting(client, officer, db, booked):
     assert [(a.detail["export"], a.detail["rows"]) for a in audit] == [("meeting_agenda", 2)]
     ws = load_workbook(io.BytesIO(resp.data)).worksheets[0]
     rows = list(ws.iter_rows(values_only=True))
-    assert rows[0][:5] == ("Ngày", "Bắt đầu", "Kết thúc", "Bàn", "Doanh nghiệp")
-    data = sorted(rows[1:], key=lambda r: r[6])
-    assert [(r[4], r[6], r[9]) for r in data] == [
+    assert rows[0][:6] == ("Ngày", "Bắt đầu", "Kết thúc", "Bàn", "Phòng", "Doanh nghiệp")
+    data = sorted(rows[1:], key=lambda r: r[7])
+    assert [(r[5], r[7], r[10]) for r in data] == [
         ("Công ty Cà Phê Cam Ranh", "Osaka Trading", "Đã xếp lịch"),
         ("Công ty Yến Sào Khánh Hòa", "Tokyo Foods, Inc.", "Đã xếp lịch")]
     # One table: the two meetings take the session's two slots.
     assert sorted((r[1], r[2], r[3]) for r in data) == [("09:00", "09:30", 1),
                                                         ("09:30", "10:00", 1)]
+
+
+def test_print_xlsx_and_ics_name_the_room_and_table(client, officer, db, booked):
+    event = booked["event"]
+    rooms.set_rooms(event, "1 Hội trường A")
+    db.session.commit()
+    html = client.get(f"/meetings/{event.id}/agenda/print?firm={booked['nest'].id}"
+                      ).get_data(as_text=True)
+    assert "<th scope=\"col\">Phòng</th>" in html
+    assert "<td>Hội trường A</td>" in html
+    ws = load_workbook(io.BytesIO(client.get(f"/meetings/{event.id}/agenda.xlsx").data)
+                       ).worksheets[0]
+    rows = list(ws.iter_rows(values_only=True))
+    assert [(r[3], r[4]) for r in rows[1:]] == [(1, "Hội trường A")] * 2
+    ev = Calendar.from_ical(client.get(
+        f"/meetings/{event.id}/agenda.ics?firm={booked['nest'].id}").data).walk("VEVENT")[0]
+    assert str(ev["location"]) == "Osaka, Hội trường B; tầng 2 \u2013 Hội trường A, bàn 1"
+    assert "Hội trường A, bàn 1" in str(ev["description"]).splitlines()
 
 
 @pytest.mark.parametrize(("lang", "heading", "day"), [
@@ -380,3 +398,47 @@ def test_a_meeting_cannot_be_marked_held_or_missed_before_its_day(db, booked):
     with pytest.raises(UserError):
         services.mark_meeting(m, "no_show", None)
     assert (m.status, m.firm_answer, m.interaction_id) == ("scheduled", None, None)
+
+
+# --- before the meeting's day: no "did it happen?", no feedback ------------------------------
+
+def _the_day_before(monkeypatch) -> None:
+    """At the venue it is 9 March 2027, the day before the booked meetings."""
+    monkeypatch.setattr(attendance, "event_today", lambda event: date(2027, 3, 9))
+
+
+def test_portal_agenda_offers_did_it_happen_only_from_the_meetings_day(client, login_as,
+                                                                       monkeypatch, booked):
+    login_as("enterprise", firm=booked["nest"].firm)
+    url = f"/portal/meetings/{booked['event'].id}"
+    link = f"/meetings/portal/meeting/{booked['nest_meeting'].id}"
+    assert link in client.get(url).get_data(as_text=True)  # on 20 March: after its day
+    _the_day_before(monkeypatch)
+    html = client.get(url).get_data(as_text=True)
+    assert "Tokyo Foods, Inc." in html
+    assert link not in html
+    assert "Xác nhận đã gặp, phản hồi" not in html
+
+
+def test_portal_meeting_page_of_a_future_meeting_says_when_answers_open(client, login_as,
+                                                                       monkeypatch, booked):
+    _the_day_before(monkeypatch)
+    login_as("enterprise", firm=booked["nest"].firm)
+    html = client.get(f"/meetings/portal/meeting/{booked['nest_meeting'].id}"
+                      ).get_data(as_text=True)
+    assert "xác nhận đã gặp và phản hồi mở từ ngày đó" in html
+    assert "Cuộc gặp có diễn ra không?" not in html
+
+
+def test_portal_feedback_on_a_future_meeting_is_refused_with_its_day(client, login_as, db,
+                                                                     monkeypatch, booked):
+    # Held by hand in the database, then the day is before it: the route still refuses.
+    m = _held(db, booked["nest_meeting"])
+    _the_day_before(monkeypatch)
+    login_as("enterprise", firm=booked["nest"].firm)
+    resp = client.post(f"/meetings/portal/meeting/{m.id}", follow_redirects=True,
+                       data={"what": "feedback", "interest": "4", "next_step": "samples"})
+    assert resp.status_code == 200
+    assert "chỉ ghi phản hồi từ ngày đó" in resp.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(MeetingFeedback)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Task)) == 0

@@ -120,3 +120,53 @@ def test_an_enterprise_user_cannot_send_the_reminders(client, login_as, db, even
     resp = client.post(f"/meetings/{event.id}/participants/remind")
     assert resp.status_code in (403, 404)
     assert _messages(db) == []
+
+
+def _published_with(db, event, **cp_fields) -> Message | None:
+    """The nest firm meets one counterpart, the agenda is published; the run two days
+    before the event; the counterpart's agenda message, if any."""
+    email = cp_fields.pop("email", None)
+    cp = _cp(event, **cp_fields)
+    cp.contact_email = email
+    _accept(event, _firm(event), cp)
+    services.build_agenda(event)
+    agenda.publish_agenda(event)
+    run_reminders(date(2027, 3, 8))
+    found = _messages(db, reminders.AGENDA_CP)
+    assert len(found) <= 1
+    return found[0] if found else None
+
+
+def test_a_counterpart_with_an_email_gets_its_agenda_in_english_once(app, db, event):
+    event.location = "Osaka, Hall B"
+    message = _published_with(db, event, name="Tokyo Foods", languages="ja, en",
+                              email=" Buyer@Tokyo-Foods.JP ")
+    assert (message.firm_id, message.recipient_user_id, message.link) == (None, None, None)
+    assert message.subject == "Your B2B meetings from Mar 10, 2027 (1): Gặp gỡ Osaka"
+    assert "Dear Tokyo Foods," in message.body
+    assert "- Mar 10, 2027 09:00, Table 1: Công ty Yến Sào Khánh Hòa" in message.body
+    assert "Venue: Osaka, Hall B" in message.body
+    # Through the same outbox as the firms' reminders, to its address only.
+    assert [e.to_address for e in message.emails] == ["buyer@tokyo-foods.jp"]
+    assert run_reminders(date(2027, 3, 9)).queued[reminders.AGENDA_CP] == 0
+    # The mail is the body as written: no inbox or CRM link, no Vietnamese sign-off added.
+    from crm.messaging.mail import build_email
+
+    app.config["CRM_BASE_URL"] = "https://crm.example.vn"
+    text = build_email(message.emails[0], message).get_content()
+    assert "/support/tasks" not in text
+    assert "/portal/inbox" not in text
+    assert "Trung tâm" not in text
+    assert "Trade Promotion Centre" in text
+
+
+def test_a_counterpart_speaking_vietnamese_gets_its_agenda_in_vietnamese(db, event):
+    message = _published_with(db, event, languages="vi, ja", email="mua@hang.jp")
+    assert message.subject.startswith("Lịch gặp B2B từ ngày 10/03/2027")
+    assert "- 10/03/2027 09:00, Bàn 1: Công ty Yến Sào Khánh Hòa" in message.body
+
+
+def test_a_counterpart_without_an_email_gets_no_reminder(db, event):
+    assert _published_with(db, event, email=None) is None
+    # The firm's own agenda still goes out.
+    assert len(_messages(db, reminders.AGENDA)) == 1
