@@ -6,6 +6,9 @@
 #   scripts/crash_stress.sh --duration 5m --threads 8 --gc 50          # the suspect setting, harder
 #   scripts/crash_stress.sh --duration 5m --workers 6 --threads 1 --gc 50   # sync-like workers
 #   PSYCOPG_IMPL=python scripts/crash_stress.sh --duration 5m --threads 8 --gc 50
+#   scripts/crash_stress.sh --duration 15m --gc 0 --malloc-debug   # CPython's debug allocator in
+#                                      # the workers: freed memory is overwritten, so a use after
+#                                      # free crashes at once instead of now and then
 #   scripts/crash_stress.sh --duration 3m --gc 0 --inject-segv 60   # the count sees a crash:
 #                                      # one worker is sent SIGSEGV 60 s into the load
 #
@@ -23,8 +26,9 @@ while [ $# -gt 0 ]; do
         --threads) THREADS="$2"; shift 2 ;;
         --gc) GC="$2"; shift 2 ;;
         --inject-segv) INJECT="$2"; shift 2 ;;
+        --malloc-debug) export WORKER_ENV="PYTHONMALLOC=debug ${WORKER_ENV:-}"; shift ;;
         *) echo "error: unknown option $1 (use --duration, --users, --firms, --workers," \
-                "--threads, --gc THRESHOLD0, --inject-segv SECONDS)" >&2; exit 2 ;;
+                "--threads, --gc THRESHOLD0, --malloc-debug, --inject-segv SECONDS)" >&2; exit 2 ;;
     esac
 done
 WORK="$(mktemp -d -t crm-stress.XXXXXX)"
@@ -32,7 +36,8 @@ export WORK GUNICORN_WORKERS="$WORKERS" GUNICORN_THREADS="$THREADS" STRESS_GC_TH
 export GUNICORN_CMD_ARGS="-c scripts/gunicorn_stress.py ${GUNICORN_CMD_ARGS:-}"
 ulimit -c unlimited || true  # a crashed worker leaves a core (kernel.core_pattern decides where)
 echo "== stress: $WORKERS workers x $THREADS threads, gc threshold $GC," \
-     "PSYCOPG_IMPL=${PSYCOPG_IMPL:-(default)}, $USERS users, $DURATION"
+     "PSYCOPG_IMPL=${PSYCOPG_IMPL:-(default)}, $USERS users, $DURATION," \
+     "$(python -c 'import sys; print(sys.version.split()[0])'), worker env: ${WORKER_ENV:-(none)}"
 if [ -n "$INJECT" ]; then
     # Self-check of the count below: one worker killed the way the real crash kills it,
     # INJECT seconds after the load (locust) started.
@@ -50,4 +55,10 @@ CRASHES="$(grep -cE 'was sent SIG(SEGV|BUS|ABRT)|terminated due to signal' "$LOG
 echo "== psycopg implementation in the workers: $(python -c 'import psycopg; print(psycopg.pq.__impl__)')"
 echo "== worker crashes (SIGSEGV) in $LOG: $CRASHES"
 grep -A30 'Fatal Python error' "$LOG" | head -60 || true
-ls -l core* "$WORK"/core* 2>/dev/null || true
+if ls core* >/dev/null 2>&1; then
+    # Each thread's C and Python stack from the core (CPython's gdb helpers show `py-bt`).
+    PY="$(python -c 'import os, sys; print(os.path.realpath(sys.executable))')"
+    echo "== core dump(s): $(ls core*); read with:"
+    echo "   gdb -q -batch -iex 'add-auto-load-safe-path /' -ex 'thread apply all bt 12'" \
+         "-ex 'thread apply all py-bt' $PY core"
+fi

@@ -1,5 +1,6 @@
 # Shared by load_test.sh and fault_test.sh: the database with generated firms, officer logins,
-# gunicorn exactly as in production (README "Production"), warmed up. Needs FIRMS, USERS.
+# gunicorn exactly as in production (README "Production"), warmed up. Needs FIRMS, USERS;
+# WORKER_ENV ("NAME=value ...") adds environment for gunicorn alone (crash_stress.sh).
 PG_SERVER="${PG_SERVER:-postgresql+psycopg://postgres@127.0.0.1:5432}"
 DB_NAME="${DB_NAME:-crm_load}"
 PORT="${PORT:-5160}"
@@ -38,7 +39,7 @@ export LOAD_USERS_FILE="$WORK/users.txt" LOAD_FIRM_IDS_FILE="$WORK/firm_ids.txt"
 export LOAD_TAX_CODES_FILE="$WORK/tax_codes.txt" LOAD_OPPORTUNITY_IDS="$OPPS"
 
 echo "== gunicorn on 127.0.0.1:$PORT (log: $WORK/gunicorn.log)"
-CRM_WARM_AT_START=1 gunicorn --preload --workers "${GUNICORN_WORKERS:-3}" --threads "${GUNICORN_THREADS:-4}" --keep-alive 10 --bind "127.0.0.1:$PORT" --access-logfile - \
+env ${WORKER_ENV:-} CRM_WARM_AT_START=1 gunicorn --preload --workers "${GUNICORN_WORKERS:-3}" --threads "${GUNICORN_THREADS:-4}" --keep-alive 10 --bind "127.0.0.1:$PORT" --access-logfile - \
     'crm:create_app()' >"$WORK/gunicorn.log" 2>&1 &
 GUNICORN_PID=$!
 stop() { kill -TERM "$GUNICORN_PID" 2>/dev/null && wait "$GUNICORN_PID" 2>/dev/null || true; }
