@@ -14,29 +14,8 @@ from crm.meetings.scheduler import (
     Request,
     schedule,
 )
+from tests.meetings.strategies import problems
 from tests.meetings.validator import conflicts
-
-LANGS = ("vi", "en", "ja", "ko")
-
-
-@st.composite
-def problems(draw) -> Problem:
-    slots = draw(st.integers(1, 8))
-    tables = draw(st.integers(1, 4))
-    firms = draw(st.integers(1, 6))
-    cps = draw(st.integers(1, 6))
-    langs = st.frozensets(st.sampled_from(LANGS), min_size=1, max_size=2)
-    avail = st.one_of(st.none(), st.frozensets(st.integers(0, slots - 1), max_size=slots))
-    pairs = draw(st.lists(st.tuples(st.integers(0, firms - 1), st.integers(0, cps - 1)),
-                          unique=True, max_size=20))
-    firm_langs = [draw(langs) for _ in range(firms)]
-    cp_langs = [draw(langs) for _ in range(cps)]
-    firm_av = [draw(avail) for _ in range(firms)]
-    cp_av = [draw(avail) for _ in range(cps)]
-    requests = [Request(n, f, c, firm_langs[f], cp_langs[c], firm_av[f], cp_av[c])
-                for n, (f, c) in enumerate(pairs)]
-    interpreters = [InterpreterSpec(i, draw(langs)) for i in range(draw(st.integers(0, 3)))]
-    return Problem(slots, tables, requests, interpreters)
 
 
 @settings(max_examples=300, deadline=None)

@@ -9,38 +9,24 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crm.meetings.bench import synthetic_event
-from crm.meetings.scheduler import InterpreterSpec, Placement, Problem, Request
+from crm.meetings.scheduler import Placement, Problem, Request
 from crm.meetings.solver import MEET, MUST_MEET, Layout, greedy, solve
+from tests.meetings.strategies import problems
 from tests.meetings.validator import conflicts, fixed_untouched, room_change_conflicts
-
-LANGS = ("vi", "en", "ja", "ko")
 
 
 @st.composite
 def events(draw) -> tuple[Problem, dict[int, str], Layout]:
     """A small random event: requests, availability, languages, interpreters, rooms, priorities,
     and some meetings already fixed (published / held) taken from a first agenda."""
-    slots = draw(st.integers(1, 6))
-    tables = draw(st.integers(1, 4))
-    firms = draw(st.integers(1, 5))
-    cps = draw(st.integers(1, 5))
-    langs = st.frozensets(st.sampled_from(LANGS), min_size=1, max_size=2)
-    avail = st.one_of(st.none(), st.frozensets(st.integers(0, slots - 1), max_size=slots))
-    pairs = draw(st.lists(st.tuples(st.integers(0, firms - 1), st.integers(0, cps - 1)),
-                          unique=True, max_size=14))
-    firm_langs = [draw(langs) for _ in range(firms)]
-    cp_langs = [draw(langs) for _ in range(cps)]
-    firm_av = [draw(avail) for _ in range(firms)]
-    cp_av = [draw(avail) for _ in range(cps)]
-    requests = [Request(n, f, c, firm_langs[f], cp_langs[c], firm_av[f], cp_av[c])
-                for n, (f, c) in enumerate(pairs)]
-    interpreters = [InterpreterSpec(i, draw(langs)) for i in range(draw(st.integers(0, 3)))]
+    problem = draw(problems(max_slots=6, max_parties=5, max_requests=14))
+    slots, tables, requests = problem.slots, problem.tables, problem.requests
+    interpreters = problem.interpreters
     priorities = {r.id: draw(st.sampled_from((MUST_MEET, MEET))) for r in requests}
     rooms = draw(st.integers(1, min(2, tables)))
     layout = Layout(tuple(t % rooms for t in range(tables)) if rooms > 1 else (),
                     draw(st.frozensets(st.integers(1, slots - 1), max_size=slots))
                     if slots > 1 else frozenset())
-    problem = Problem(slots, tables, requests, interpreters)
     if draw(st.booleans()) and requests:
         first = greedy(problem, priorities, layout)
         keep = draw(st.lists(st.sampled_from(first.placements), unique=True)
