@@ -7,10 +7,10 @@ The formulas are those of factors.py; tests check both paths agree firm by firm.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -27,6 +27,8 @@ from matching.records import SIZES, Firm, Opportunity, parse_opportunity
 from matching.results import IneligibleFirm, RankedFirm
 from matching.weights import DIVERSITY_PARAMS, MIN_PRODUCT_FIT, TIE_HEADROOM_DAYS
 from matching.wording import Part, Words
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -458,11 +460,12 @@ class Ranking:
         """{"opportunity": id, "ranked": [...], "ineligible": [...]} as in matching-io.md."""
         en, vi = Words("en"), Words("vi")
         cache: dict[int, dict[str, str]] = {}
-        return {
+        # one dict per ineligible firm: up to one per firm of the index
+        return _without_gc(lambda: {
             "opportunity": self.ctx.opp.id,
             "ranked": [r.to_dict(en, vi, self.explain) for r in self.ranked()],
             "ineligible": [i.to_dict(en, vi, cache) for i in self.ineligible()],
-        }
+        })
 
 
 def facts(s: Scores, ctx: fx.Context, firm: Firm, row: int) -> fx.Assessment:
@@ -586,40 +589,46 @@ def _cert_status(
     index: FirmIndex, code: str, ctx: fx.Context, rows: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per row in `rows`: why `code` does not count (status) and the date to show."""
-    c = index.cert_tab
-    k = index.certs.get(code)
-    mine = c["code"] == k
+    # only the code's own entries (grouped once per index), not the whole certificate table
+    c = index.derived().by_cert.get(index.certs.get(code))
     day = ctx.day.toordinal()
     n = index.n_rows
-    ended = mine & (c["end"] < day)
+    ended = c["end"] < day
     last = np.full(n, -1, dtype=np.int64)
     if ended.any():
         np.maximum.at(last, c["row"][ended], c["end"][ended].astype(np.int64))
     first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-    later = mine & (c["start"] > day)
+    later = c["start"] > day
     if later.any():
         np.minimum.at(first, c["row"][later], c["start"][later].astype(np.int64))
-    has = _any(n, c["row"][mine])
+    has = _any(n, c["row"])
     # self-declared, valid on the day: waits for an officer (latest declaration date, 0 unknown)
-    declared = mine & ~c["verified"] & (c["start"] <= day) & (c["end"] >= day)
+    declared = ~c["verified"] & (c["start"] <= day) & (c["end"] >= day)
     pending = _any(n, c["row"][declared])
     latest = np.zeros(n, dtype=np.int64)
     if declared.any():
         np.maximum.at(latest, c["row"][declared], c["declared"][declared].astype(np.int64))
     today = ctx.today.toordinal()
+    # rows without any entry of the code simply lack it (_NONE): only the holders are read
+    held = np.flatnonzero(has[rows])
+    hr = rows[held]
+    st = np.full(len(hr), _NONE, dtype=np.int8)
+    dt = np.zeros(len(hr), dtype=np.int64)
+    lr, fr, pr = last[hr], first[hr], pending[hr]
+    exp_mask = (lr >= 0) & ~pr
+    before = exp_mask & (lr >= today) & (ctx.opp.starts_on is not None)
+    st[exp_mask] = _EXPIRED
+    st[before] = _EXPIRES_BEFORE
+    dt[exp_mask] = lr[exp_mask]
+    ny = ~exp_mask & ~pr
+    st[ny] = _NOT_YET
+    dt[ny] = fr[ny]
+    st[pr] = _UNVERIFIED
+    dt[pr] = latest[hr][pr]
     status = np.full(len(rows), _NONE, dtype=np.int8)
     dates = np.zeros(len(rows), dtype=np.int64)
-    lr, fr, hr, pr = last[rows], first[rows], has[rows], pending[rows]
-    exp_mask = hr & (lr >= 0) & ~pr
-    before = exp_mask & (lr >= today) & (ctx.opp.starts_on is not None)
-    status[exp_mask] = _EXPIRED
-    status[before] = _EXPIRES_BEFORE
-    dates[exp_mask] = lr[exp_mask]
-    ny = hr & ~exp_mask & ~pr
-    status[ny] = _NOT_YET
-    dates[ny] = fr[ny]
-    status[pr] = _UNVERIFIED
-    dates[pr] = latest[rows][pr]
+    status[held] = st
+    dates[held] = dt
     return status, dates
 
 
@@ -627,10 +636,17 @@ def ineligible_items(
     index: FirmIndex, ctx: fx.Context, s: Scores, rows: np.ndarray
 ) -> list[IneligibleFirm]:
     """Ineligible firms for `rows`; firms lacking the same things share one Gaps."""
+    return _without_gc(lambda: _ineligible_items(index, ctx, s, rows))
+
+
+def _without_gc(make: Callable[[], T]) -> T:
+    """make() with the cyclic GC off: it makes many small objects, which the GC would rescan
+    again and again (at 100,000 firms, 4/5 of the time of the ineligible items' dicts).
+    A plain call: a generator context manager measured ~20 ms slower per 100,000 items."""
     enabled = gc.isenabled()
-    gc.disable()  # many small objects: the cyclic GC would rescan them repeatedly
+    gc.disable()
     try:
-        return _ineligible_items(index, ctx, s, rows)
+        return make()
     finally:
         if enabled:
             gc.enable()

@@ -12,7 +12,9 @@ from matching import explain as ex
 from matching import factors as fx
 from matching.bench import generate_firms, opportunities
 from matching.records import parse_firm
+from matching.results import IneligibleFirm
 from matching.text import fold, fold_many, fold_words, words_many
+from matching.wording import Words
 
 TODAY = date(2026, 12, 1)
 
@@ -80,3 +82,27 @@ def test_grouped_ineligible_items_equal_per_firm_items():
             assert item.gaps == expected, (opp["id"], item.firm_id)
             assert item.near_miss == (a.relevant and len(a.missing) == 1)
             assert item.score_if_eligible == pytest.approx(fx.final_score(a), abs=1.1e-4)
+
+
+def test_document_ineligible_items_read_as_each_firm_alone():
+    """to_dict() writes the full list from shared gaps with the words cached: each item must
+    be what the per-firm oracle's gaps give written on their own, dates included."""
+    index = FirmIndex.build(generate_firms(400, seed=17, unverified_share=0.3))
+    opps = opportunities()
+    opps.append({**opps[0], "id": "REQ3", "required_certifications": ["HALAL", "HACCP", "FDA"]})
+    opps.append({**opps[1], "id": "CAP", "min_annual_capacity_tonnes": 40})
+    seen: set[str] = set()
+    for opp in opps:
+        ranking = match(index, opp, today=TODAY)
+        for got in ranking.to_dict()["ineligible"]:
+            firm = index.firm(got["firm_id"])
+            a = fx.assess(firm, ranking.ctx, text_index=index.text)
+            assert got["score_if_eligible"] == pytest.approx(fx.final_score(a), abs=1.1e-4)
+            alone = IneligibleFirm(firm.id, 0, got["score_if_eligible"],
+                                   a.relevant and len(a.missing) == 1,
+                                   ex.gaps_of(firm, a, ranking.ctx), firm.name)
+            assert got == alone.to_dict(Words("en"), Words("vi")), (opp["id"], firm.id)
+            seen.update(p.code for p in alone.gaps.parts)
+    # the generated set does exercise every kind of gap with a date, and the others
+    assert {"gap.expired", "gap.expires_before", "gap.unverified", "gap.unverified_undated",
+            "gap.none", "gap.source", "gap.min_size", "gap.min_capacity"} <= seen
