@@ -10,13 +10,7 @@ import pytest
 from crm.meetings import requests, services
 from crm.models import Meeting, MeetingRequest
 from crm.models.base import utcnow
-
-
-def _cp(event, **kw):
-    data = {"name": "Tokyo Foods", "kind": "importer", "country_code": "JP",
-            "languages": "en, ja", "hs_prefixes": "0410"}
-    data.update(kw)
-    return services.add_counterpart(event, data)
+from tests.meetings.helpers import counterpart as _cp
 
 
 @pytest.fixture

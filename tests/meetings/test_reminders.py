@@ -12,19 +12,10 @@ from crm.cli import cli
 from crm.meetings import agenda, reminders, services
 from crm.messaging.reminders import run_reminders
 from crm.models import Message
+from tests.meetings.helpers import counterpart as _cp
+from tests.meetings.helpers import event_firm as _firm
 
 FIRST_DAY = date(2027, 3, 10)  # the event fixture's only session, 09:00-10:00
-
-
-def _cp(event, **kw):
-    data = {"name": "Tokyo Foods", "kind": "importer", "country_code": "JP",
-            "languages": "en, ja", "hs_prefixes": "0410"}
-    data.update(kw)
-    return services.add_counterpart(event, data)
-
-
-def _firm(event, start: str = "Công ty Yến"):
-    return next(ef for ef in event.firms if ef.firm.name.startswith(start))
 
 
 def _messages(db, source_type: str = reminders.NUDGE) -> list[Message]:

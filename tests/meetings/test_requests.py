@@ -10,17 +10,8 @@ from crm.errors import UserError
 from crm.meetings import requests, services
 from crm.models import MeetingRequest, Message
 from crm.models.base import utcnow
-
-
-def _cp(event, **kw):
-    data = {"name": "Tokyo Foods", "kind": "importer", "country_code": "JP",
-            "languages": "en, ja", "hs_prefixes": "0410"}
-    data.update(kw)
-    return services.add_counterpart(event, data)
-
-
-def _firm(event, start: str = "Công ty Yến"):
-    return next(ef for ef in event.firms if ef.firm.name.startswith(start))
+from tests.meetings.helpers import counterpart as _cp
+from tests.meetings.helpers import event_firm as _firm
 
 
 def _count(db) -> int:

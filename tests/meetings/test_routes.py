@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-from crm.meetings import services
 from crm.models import Meeting, MeetingEvent, MeetingRequest
-
-
-def _cp(event, **kw):
-    data = {"name": "Tokyo Foods", "kind": "importer", "country_code": "JP",
-            "languages": "en, ja", "hs_prefixes": "0410"}
-    data.update(kw)
-    return services.add_counterpart(event, data)
+from tests.meetings.helpers import counterpart as _cp
 
 
 def test_officer_creates_an_event_under_the_opportunity(client, officer, db, mission):
